@@ -1,0 +1,1 @@
+"""Start-up, configuration, the Telegram transports, the scheduler and the web server."""

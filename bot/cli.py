@@ -1,0 +1,226 @@
+"""The `linli` command: run the service, administer the organisation, classify and learn rules."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.config import Settings
+from domain.clock import SystemClock
+from storage import orgfile
+from storage.db import make_engine, migrate
+from storage.db import session as open_session
+from storage.models import (
+    Building,
+    ChatBinding,
+    Community,
+    Compound,
+    Grid,
+    Person,
+    RoleGrant,
+)
+
+
+@click.group()
+def main() -> None:
+    """Linli (邻里): the chat-bot of a sub-district's residents and community workers."""
+
+
+@main.command()
+def run() -> None:
+    """Serve Telegram (token set) or the local simulator (no token)."""
+    from bot.app import build, serve
+
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    app = build(settings)
+
+    async def main_loop() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await serve(app, stop=stop)
+
+    asyncio.run(main_loop())
+
+
+def _engine() -> Engine:
+    engine = make_engine(Settings().database.url)
+    migrate(engine)
+    return engine
+
+
+@main.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration (run also happens at start-up)."""
+    _engine()
+    click.echo("database is at the newest migration")
+
+
+@main.group()
+def org() -> None:
+    """The organisation: communities, compounds, buildings, grids, people."""
+
+
+@org.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def org_import(path: Path) -> None:
+    """Import (or re-import) an organisation file."""
+    try:
+        spec = orgfile.load(path)
+        with open_session(_engine()) as session:
+            counts = orgfile.import_org(session, spec, SystemClock().now())
+            session.commit()
+    except orgfile.OrgFileError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+@org.command("show")
+def org_show() -> None:
+    """List what is configured: places, grids, people with roles, bound chats."""
+    with open_session(_engine()) as session:
+        for community in session.exec(select(Community).order_by(col(Community.id))):
+            click.echo(f"{community.code}  {community.name}")
+            for compound in session.exec(
+                select(Compound).where(Compound.community_id == community.id)
+            ):
+                names = [
+                    b.name
+                    for b in session.exec(
+                        select(Building).where(Building.compound_id == compound.id)
+                    )
+                ]
+                click.echo(f"    {compound.name}: {' '.join(names)}")
+            for grid in session.exec(select(Grid).where(Grid.community_id == community.id)):
+                click.echo(f"    grid {grid.code} {grid.name}")
+        click.echo("people with roles:")
+        for person, grant in session.exec(
+            select(Person, RoleGrant)
+            .join(RoleGrant, col(RoleGrant.person_id) == col(Person.id))
+            .order_by(col(Person.id))
+        ):
+            click.echo(
+                f"    {person.key or person.telegram_id}  {person.name}  "
+                f"{grant.role}@{grant.scope_kind}:{grant.scope_id or ''}"
+            )
+        click.echo("bound chats:")
+        for chat in session.exec(select(ChatBinding)):
+            click.echo(f"    {chat.chat_id}  {chat.title}  {chat.scope_kind}:{chat.scope_id}")
+
+
+@main.group()
+def role() -> None:
+    """Grant and revoke roles."""
+
+
+def _person(session: Session, ref: str) -> Person:
+    person = orgfile.find_person(session, ref)
+    if person is None:
+        raise click.ClickException(f"no person with key or Telegram id {ref!r}")
+    return person
+
+
+@role.command("grant")
+@click.argument("person")
+@click.argument("role_name", metavar="ROLE")
+@click.argument("scope")
+def role_grant(person: str, role_name: str, scope: str) -> None:
+    """Grant ROLE over SCOPE (grid:TD-01, community:TD, building:TD/铜都花园/3栋, subdistrict …)."""
+    with open_session(_engine()) as session:
+        try:
+            orgfile.grant(session, _person(session, person), role_name, scope)
+        except orgfile.OrgFileError as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+    click.echo(f"granted {role_name} over {scope} to {person}")
+
+
+@role.command("revoke")
+@click.argument("person")
+@click.argument("role_name", metavar="ROLE")
+@click.argument("scope")
+def role_revoke(person: str, role_name: str, scope: str) -> None:
+    """Revoke ROLE over SCOPE."""
+    with open_session(_engine()) as session:
+        try:
+            found = orgfile.revoke(session, _person(session, person), role_name, scope)
+        except orgfile.OrgFileError as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+    if not found:
+        raise click.ClickException(f"{person} does not hold {role_name} over {scope}")
+    click.echo(f"revoked {role_name} over {scope} from {person}")
+
+
+@main.group()
+def chat() -> None:
+    """Bind group chats to places."""
+
+
+# Group ids are negative: let "-1001234" through as an argument, not an unknown option.
+_NEGATIVE_IDS = {"ignore_unknown_options": True}
+
+
+@chat.command("bind", context_settings=_NEGATIVE_IDS)
+@click.argument("chat_id", type=int)
+@click.argument("scope")
+@click.option("--title", default="", help="a name to recognise the group by")
+def chat_bind(chat_id: int, scope: str, title: str) -> None:
+    """Bind group CHAT_ID to a building, compound or community (e.g. compound:TD/铜都花园)."""
+    with open_session(_engine()) as session:
+        try:
+            kind, scope_id = orgfile.resolve_scope(session, scope)
+            if scope_id is None:
+                raise orgfile.OrgFileError(
+                    "a group chat is bound to a building, a compound or a community"
+                )
+            orgfile.bind_chat(session, chat_id, kind, scope_id, title)
+        except orgfile.OrgFileError as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+    click.echo(f"chat {chat_id} bound to {scope}")
+
+
+@chat.command("unbind", context_settings=_NEGATIVE_IDS)
+@click.argument("chat_id", type=int)
+def chat_unbind(chat_id: int) -> None:
+    """Forget a group's binding."""
+    with open_session(_engine()) as session:
+        row = session.get(ChatBinding, chat_id)
+        if row is None:
+            raise click.ClickException(f"chat {chat_id} is not bound")
+        session.delete(row)
+        session.commit()
+    click.echo(f"chat {chat_id} unbound")
+
+
+def _attach_nlp() -> None:
+    from nlp.cli import classify_command, rules_group
+
+    main.add_command(classify_command, "classify")
+    main.add_command(rules_group, "rules")
+
+
+_attach_nlp()
+
+if __name__ == "__main__":
+    sys.exit(main())

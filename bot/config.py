@@ -1,0 +1,111 @@
+"""Typed configuration from the environment and a .env file (see deploy/linli.env.example)."""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.policy import DeadlinePolicy, Window
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> object:
+    """'30m', '4h', '3d', '90s' or plain seconds."""
+    if isinstance(value, str) and (
+        match := re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", value)
+    ):
+        return timedelta(seconds=float(match[1]) * _UNITS[match[2] or "s"])
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _section(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(
+        env_prefix=prefix, env_file=".env", extra="ignore", env_ignore_empty=True
+    )
+
+
+class TelegramSettings(BaseSettings):
+    """LINLI_TELEGRAM_*: the bot's token and, optionally, another Bot API server."""
+
+    model_config = _section("LINLI_TELEGRAM_")
+    token: SecretStr | None = None
+    api_url: str | None = None  # e.g. a self-hosted telegram-bot-api server
+
+
+class WebhookSettings(BaseSettings):
+    """LINLI_WEBHOOK_*: serve Telegram by webhook when `url` is set."""
+
+    model_config = _section("LINLI_WEBHOOK_")
+    url: str | None = None  # the public https URL Telegram posts to
+    secret: SecretStr | None = None  # checked against X-Telegram-Bot-Api-Secret-Token
+    host: str = "0.0.0.0"
+    port: int = 8080
+    path: str = "/telegram/webhook"
+
+
+class DatabaseSettings(BaseSettings):
+    """LINLI_DATABASE_URL: any SQLAlchemy URL; SQLite by default."""
+
+    model_config = _section("LINLI_DATABASE_")
+    url: str = "sqlite:///linli.db"
+
+
+class DeadlineSettings(BaseSettings):
+    """LINLI_DEADLINE_*: response and resolution deadlines per urgency (TAXONOMY.md defaults)."""
+
+    model_config = _section("LINLI_DEADLINE_")
+    emergency_respond: Duration = timedelta(minutes=30)
+    emergency_resolve: Duration = timedelta(hours=24)
+    key_respond: Duration = timedelta(hours=4)
+    key_resolve: Duration = timedelta(days=3)
+    routine_respond: Duration = timedelta(hours=24)
+    routine_resolve: Duration = timedelta(days=7)
+    remind_at: float = Field(0.75, gt=0, lt=1)  # share of the window after which to remind
+    auto_close: Duration = timedelta(days=7)  # an unrated resolved ticket closes by itself
+
+    def policy(self) -> DeadlinePolicy:
+        return DeadlinePolicy(
+            windows={
+                "emergency": Window(self.emergency_respond, self.emergency_resolve),
+                "key": Window(self.key_respond, self.key_resolve),
+                "routine": Window(self.routine_respond, self.routine_resolve),
+            },
+            remind_at=self.remind_at,
+            auto_close_after=self.auto_close,
+        )
+
+
+class SimulatorSettings(BaseSettings):
+    """LINLI_SIMULATOR_*: the local simulator used when no token is set."""
+
+    model_config = _section("LINLI_SIMULATOR_")
+    host: str = "127.0.0.1"
+    port: int = 8088
+    org_file: Path | None = None  # loaded into an empty database; the bundled sample by default
+
+
+class Settings(BaseSettings):
+    """LINLI_*: everything else."""
+
+    model_config = _section("LINLI_")
+    transport: Literal["aiogram", "ptb"] = "aiogram"
+    timezone: str = "Asia/Shanghai"
+    digest_time: time = time(8, 30)  # local time of the grid workers' daily digest
+    sweep_seconds: int = Field(60, ge=5)  # how often deadlines are checked
+    rules_file: Path | None = None  # classification rules; the bundled default when unset
+    emergency_department: str = "pingan"  # department code that sees every emergency (平安建设办)
+    log_level: str = "INFO"
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    deadlines: DeadlineSettings = Field(default_factory=DeadlineSettings)
+    simulator: SimulatorSettings = Field(default_factory=SimulatorSettings)

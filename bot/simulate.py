@@ -1,0 +1,117 @@
+"""The local simulator: the Bot API stand-in plus a web page, on 127.0.0.1, when no token is set."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from sqlmodel import Session, col, select
+
+from bot.simulator import SimGroup, SimPerson, mount_simulator
+from bot.standin import DEFAULT_TOKEN, BotAPIStandIn
+from storage import org, orgfile
+from storage.db import session as open_session
+from storage.models import Building, ChatBinding, Community, Compound, Person, ScopeKind
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger("linli.simulator")
+
+SIMULATOR_TOKEN = DEFAULT_TOKEN
+_ROLE_ORDER = (
+    "resident",
+    "building_leader",
+    "grid_worker",
+    "community_staff",
+    "department_staff",
+    "subdistrict_staff",
+    "admin",
+)
+_SIM_ROLE = {
+    "community_staff": "staff",
+    "subdistrict_staff": "staff",
+    "department_staff": "staff",
+    "admin": "staff",
+}
+
+
+def sample_people(session: Session) -> list[SimPerson]:
+    """Everyone with a Telegram id, their main role and the groups of their places."""
+    bindings = list(session.exec(select(ChatBinding)))
+    people: list[SimPerson] = []
+    for person in session.exec(
+        select(Person).where(col(Person.telegram_id).is_not(None)).order_by(col(Person.telegram_id))
+    ):
+        grants = org.roles_of(session, person.id or 0)
+        roles = sorted({g.role for g in grants}, key=_ROLE_ORDER.index) or ["resident"]
+        communities = {
+            org.community_of_scope(session, g.scope_kind, g.scope_id)
+            for g in grants
+            if g.scope_id is not None
+        }
+        home: set[tuple[str, int]] = set()
+        if person.building_id is not None:
+            building = session.get_one(Building, person.building_id)
+            compound = session.get_one(Compound, building.compound_id)
+            home = {
+                (ScopeKind.BUILDING, building.id or 0),
+                (ScopeKind.COMPOUND, compound.id or 0),
+                (ScopeKind.COMMUNITY, compound.community_id),
+            }
+        groups = [
+            SimGroup(b.chat_id, b.title or str(b.chat_id))
+            for b in bindings
+            if (b.scope_kind, b.scope_id) in home
+            or org.community_of_scope(session, b.scope_kind, b.scope_id) in communities
+        ]
+        people.append(
+            SimPerson(
+                user_id=person.telegram_id or 0,
+                name=person.name,
+                role=_SIM_ROLE.get(roles[-1], roles[-1]),
+                language_code="en" if person.language == "en" else "zh-hans",
+                groups=groups,
+            )
+        )
+    return people
+
+
+def ensure_sample_org(app: App) -> None:
+    """An empty database gets the sample organisation, so there is someone to be."""
+    with open_session(app.engine) as session:
+        if session.exec(select(Community)).first() is not None:
+            return
+        path = app.settings.simulator.org_file or orgfile.SAMPLE
+        orgfile.import_org(session, orgfile.load(path), app.clock.now())
+        session.commit()
+        log.info("loaded the sample organisation from %s", path)
+
+
+async def start_simulator(app: App) -> tuple[str, web.AppRunner]:
+    """Serve the stand-in and the page; returns the Bot API base URL and the runner."""
+    ensure_sample_org(app)
+    standin = BotAPIStandIn(SIMULATOR_TOKEN)
+    web_app = standin.make_app()
+
+    async def people() -> Sequence[SimPerson]:
+        def read() -> list[SimPerson]:
+            with open_session(app.engine) as session:
+                return sample_people(session)
+
+        return await asyncio.get_running_loop().run_in_executor(app.core.executor, read)
+
+    def texts(key: str, lang: str) -> str:
+        return app.texts.get("en" if lang == "en" else "zh_Hans", key)
+
+    mount_simulator(web_app, standin, people, texts)
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    settings = app.settings.simulator
+    await web.TCPSite(runner, settings.host, settings.port).start()
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"Linli simulator: open {url}/ in a browser (no Telegram token set)", flush=True)
+    return url, runner

@@ -1,0 +1,1 @@
+"""Telegram libraries as transports: each only translates updates in and effects out."""

@@ -1,0 +1,1 @@
+"""Conversation logic, free of any messenger: events in, effects out."""

@@ -1,0 +1,5 @@
+"""``python -m nlp``: the classification commands without the rest of Linli."""
+
+from nlp.cli import main
+
+main()

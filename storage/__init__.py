@@ -1,0 +1,1 @@
+"""Storage: sqlmodel tables, the engine, repositories and Alembic migrations."""

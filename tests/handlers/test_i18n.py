@@ -1,0 +1,107 @@
+"""The catalogues: complete in both languages, every key the code uses exists, languages map."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import locales
+from domain.lifecycle import Action
+from handlers.i18n import Texts, pick_language
+from nlp import Classifier
+from storage.models import Level, TicketState
+
+ROOT = Path(__file__).parents[2]
+TEXTS = Texts.load(locales.DIRECTORY, ZoneInfo("Asia/Shanghai"))
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_both_languages_have_the_same_keys() -> None:
+    assert TEXTS.keys("zh_Hans") == TEXTS.keys("en")
+    assert len(TEXTS.keys("en")) > 100
+
+
+@pytest.mark.parametrize("key", sorted(TEXTS.keys("zh_Hans")))
+def test_placeholders_agree(key: str) -> None:
+    zh, en = TEXTS.catalogues["zh_Hans"][key], TEXTS.catalogues["en"][key]
+    assert _fields(zh) == _fields(en), key
+
+
+def _keys_in_code() -> set[str]:
+    found: set[str] = set()
+    for folder in ("handlers", "domain", "bot"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if "standin" in path.parts:
+                continue
+            source = path.read_text(encoding="utf-8")
+            found |= set(re.findall(r'\bt\("([a-z][a-z0-9._-]+)"', source))
+            found |= set(re.findall(r'Refused\("([a-z][a-z0-9._-]+)"', source))
+            found |= set(re.findall(r'"((?:notify|ping)-[a-z-]+)"', source))
+    return {key for key in found if not key.endswith("-")}  # a prefix completed at run time
+
+
+def test_every_key_the_code_names_is_translated() -> None:
+    missing = _keys_in_code() - TEXTS.keys("zh_Hans")
+    assert not missing
+
+
+def test_every_code_of_the_taxonomy_and_lifecycle_has_a_name() -> None:
+    keys = TEXTS.keys("en")
+    families = {
+        "category": [*Classifier.load().categories, "none"],
+        "urgency": ["emergency", "key", "routine"],
+        "request": ["consult", "help", "complaint", "report", "suggestion"],
+        "state": [s.value for s in TicketState],
+        "level": [lv.value for lv in Level],
+        "rating": ["satisfied", "basic", "dissatisfied"],
+        "emergency": ["police", "fire", "medical"],
+        "emergency-kind": ["police", "fire", "medical"],
+        "done": [
+            a.value
+            for a in Action
+            if a not in (Action.OPEN, Action.REMIND, Action.AUTO_CLOSE, Action.ATTACH)
+        ],
+    }
+    missing = [
+        f"{prefix}-{code}"
+        for prefix, codes in families.items()
+        for code in codes
+        if f"{prefix}-{code}" not in keys
+    ]
+    assert not missing
+
+
+@pytest.mark.parametrize(
+    ("chosen", "telegram", "expected"),
+    [
+        (None, "zh", "zh_Hans"),
+        (None, "zh-hans", "zh_Hans"),
+        (None, "zh-CN", "zh_Hans"),
+        (None, "zh-hant", "zh_Hans"),
+        (None, "zh-TW", "zh_Hans"),
+        (None, "en-US", "en"),
+        (None, "ru", "en"),
+        (None, None, "zh_Hans"),
+        ("en", "zh-CN", "en"),
+        ("zh_Hans", "en", "zh_Hans"),
+    ],
+)
+def test_language_from_telegram_or_choice(
+    chosen: str | None, telegram: str | None, expected: str
+) -> None:
+    assert pick_language(chosen, telegram) == expected
+
+
+def test_dates_read_naturally() -> None:
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 11, 25, 6, 30, tzinfo=UTC)
+    assert TEXTS.when("zh_Hans", moment) == "11月25日 14:30"
+    assert TEXTS.when("en", moment) == "Nov 25, 14:30"
