@@ -61,6 +61,7 @@ def build(settings: Settings, *, clock: Clock | None = None, engine: Engine | No
     classifier = Classifier.load(settings.rules_file, place_names=places)
     policy = settings.deadlines.policy()
     emergency = EmergencyRouting(settings.emergency_department)
+    same_problem = settings.same_problem.policy()
     dispatcher = build_dispatcher(
         texts,
         engine=engine,
@@ -70,10 +71,11 @@ def build(settings: Settings, *, clock: Clock | None = None, engine: Engine | No
         classifier=classifier,
         categories=tuple(c for c in classifier.categories if c != "none"),
         emergency=emergency,
+        same_problem=same_problem,
     )
     workers = 1 if engine.dialect.name == "sqlite" else 4
     core = Core(dispatcher, delivery=None, workers=workers)
-    jobs = Jobs(engine, clock, policy, tz, texts, classifier, emergency)
+    jobs = Jobs(engine, clock, policy, tz, texts, classifier, emergency, same_problem)
     return App(settings, engine, clock, tz, texts, classifier, core, jobs)
 
 

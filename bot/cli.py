@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
 import logging
 import signal
 import sys
@@ -211,6 +212,52 @@ def chat_unbind(chat_id: int) -> None:
         session.delete(row)
         session.commit()
     click.echo(f"chat {chat_id} unbound")
+
+
+@main.group()
+def tickets() -> None:
+    """Tickets as data."""
+
+
+@tickets.command("export-labels")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="-",
+    help="CSV file to write (default: standard output)",
+)
+def export_labels(output: Path) -> None:
+    """Reports labelled with the category staff settled on (re-classifications included):
+    columns text,category,request_type,urgency,predicted,reclassified,ticket — ready for
+    `linli rules learn --text-column text --label-column category`."""
+    from domain.insights import labelled_reports
+
+    with open_session(_engine()) as session:
+        rows = labelled_reports(session)
+    handle = sys.stdout if str(output) == "-" else output.open("w", encoding="utf-8", newline="")
+    try:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["text", "category", "request_type", "urgency", "predicted", "reclassified", "ticket"]
+        )
+        for row in rows:
+            writer.writerow(
+                [
+                    row.text,
+                    row.category,
+                    row.request_type,
+                    row.urgency,
+                    row.predicted,
+                    int(row.reclassified),
+                    row.ticket,
+                ]
+            )
+    finally:
+        if handle is not sys.stdout:
+            handle.close()
+    if str(output) != "-":
+        click.echo(f"{len(rows)} labelled reports written to {output}", err=True)
 
 
 def _attach_nlp() -> None:

@@ -11,6 +11,7 @@ from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.policy import DeadlinePolicy, Window
+from domain.same_problem import SameProblemPolicy
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -84,6 +85,21 @@ class DeadlineSettings(BaseSettings):
         )
 
 
+class SameProblemSettings(BaseSettings):
+    """LINLI_SAME_PROBLEM_*: when a report joins an open ticket instead of opening another."""
+
+    model_config = _section("LINLI_SAME_PROBLEM_")
+    window: Duration = timedelta(hours=72)  # how recent the open ticket may be
+    threshold: float = Field(0.6, gt=0, le=1)  # similarity needed within one building
+    compound_margin: float = Field(0.15, ge=0, le=1)  # more needed across a compound
+    key_households: int = Field(3, ge=2)  # households that make a routine ticket key
+
+    def policy(self) -> SameProblemPolicy:
+        return SameProblemPolicy(
+            self.window, self.threshold, self.compound_margin, self.key_households
+        )
+
+
 class SimulatorSettings(BaseSettings):
     """LINLI_SIMULATOR_*: the local simulator used when no token is set."""
 
@@ -108,4 +124,5 @@ class Settings(BaseSettings):
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     deadlines: DeadlineSettings = Field(default_factory=DeadlineSettings)
+    same_problem: SameProblemSettings = Field(default_factory=SameProblemSettings)
     simulator: SimulatorSettings = Field(default_factory=SimulatorSettings)

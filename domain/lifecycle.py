@@ -37,6 +37,8 @@ class Action(enum.StrEnum):
     REMIND = "remind"
     AUTO_CLOSE = "auto_close"
     ATTACH = "attach"  # another resident reported the same problem
+    MERGE = "merge"  # staff fold this ticket into another about the same problem
+    SPLIT = "split"  # staff take one resident's report out into a ticket of its own
 
 
 class Actor(enum.StrEnum):
@@ -69,12 +71,14 @@ MOVES: dict[Action, Move] = {
     Action.RATE: Move(frozenset({RESOLVED}), frozenset({Actor.REPORTER}), CLOSED),
     Action.REOPEN: Move(frozenset({RESOLVED}), frozenset({Actor.REPORTER, Actor.STAFF}), OPEN),
     Action.WITHDRAW: Move(ACTIVE, frozenset({Actor.REPORTER}), CLOSED),
-    Action.RECLASSIFY: Move(_ANY_OPEN, frozenset({Actor.STAFF}), None),
+    Action.RECLASSIFY: Move(_ANY_OPEN, frozenset({Actor.STAFF, Actor.SYSTEM}), None),
     Action.REASSIGN: Move(ACTIVE, frozenset({Actor.STAFF}), OPEN),
     Action.SUPERVISE: Move(ACTIVE, frozenset({Actor.STAFF, Actor.SYSTEM}), None),
     Action.REMIND: Move(ACTIVE, frozenset({Actor.SYSTEM}), None),
     Action.AUTO_CLOSE: Move(frozenset({RESOLVED}), frozenset({Actor.SYSTEM}), CLOSED),
-    Action.ATTACH: Move(ACTIVE, frozenset({Actor.REPORTER}), None),
+    Action.ATTACH: Move(ACTIVE, frozenset({Actor.SYSTEM, Actor.STAFF}), None),
+    Action.MERGE: Move(ACTIVE, frozenset({Actor.STAFF}), CLOSED),
+    Action.SPLIT: Move(ACTIVE, frozenset({Actor.STAFF}), None),
 }
 
 

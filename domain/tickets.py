@@ -305,6 +305,105 @@ class TicketDesk:
         ticket.closed_at = self.clock.now()
         return self._move(ticket, person, Action.WITHDRAW, target)
 
+    # --- the same problem from many households ------------------------------------------
+
+    def attach(self, ticket: Ticket, person: Person, report: Report, key_households: int) -> Change:
+        """A neighbour reported the same problem: follow the ticket, count the household."""
+        target = self._authorise(ticket, None, Action.ATTACH)
+        report.ticket_id, report.status = ticket.id, "attached"
+        self.session.add(report)
+        if self.session.get(TicketFollower, (ticket.id, person.id)) is None:
+            self.session.add(TicketFollower(ticket_id=_id(ticket), person_id=_id(person)))
+            self.session.flush()
+        ticket.households = len(self.followers(ticket))
+        change = self._move(
+            ticket, person, Action.ATTACH, target, data={"households": ticket.households}
+        )
+        self._raise_for_households(ticket, key_households)
+        return change
+
+    def _raise_for_households(self, ticket: Ticket, key_households: int) -> None:
+        """Many households affected: a routine ticket becomes a key one (重点单)."""
+        if ticket.urgency != "routine" or ticket.households < key_households:
+            return
+        ticket.urgency = "key"
+        opened = aware(ticket.opened_at)
+        ticket.respond_by = min(aware(ticket.respond_by), self.policy.respond_by("key", opened))
+        ticket.resolve_by = min(aware(ticket.resolve_by), self.policy.resolve_by("key", opened))
+        self._move(
+            ticket,
+            None,
+            Action.RECLASSIFY,
+            ticket.state,
+            data={
+                "before": {"urgency": "routine"},
+                "after": {"urgency": "key"},
+                "households": ticket.households,
+            },
+        )
+
+    def merge(self, target: Ticket, source: Ticket, person: Person, key_households: int) -> Change:
+        """Fold `source` into `target`: its reports and followers move, it closes."""
+        if target.id == source.id:
+            raise Refused("refused-merge-self")
+        if target.community_id != source.community_id:
+            raise Refused("refused-merge-community")
+        self._authorise(target, person, Action.ATTACH)
+        closed = self._authorise(source, person, Action.MERGE)
+        for report in self.session.exec(select(Report).where(Report.ticket_id == source.id)):
+            report.ticket_id, report.status = target.id, "attached"
+            self.session.add(report)
+        known = {f.id for f in self.followers(target)}
+        for follower in self.followers(source):
+            if follower.id not in known:
+                self.session.add(TicketFollower(ticket_id=_id(target), person_id=_id(follower)))
+        self.session.flush()
+        source.closed_at = self.clock.now()
+        change = self._move(source, person, Action.MERGE, closed, data={"into": target.number})
+        target.households = len(self.followers(target))
+        self._move(
+            target,
+            person,
+            Action.ATTACH,
+            target.state,
+            data={"merged": source.number, "households": target.households},
+        )
+        self._raise_for_households(target, key_households)
+        return change
+
+    def split(
+        self, ticket: Ticket, report: Report, person: Person, assessment: Assessment
+    ) -> Change:
+        """Take one resident's report out of a shared ticket into a new ticket of its own."""
+        self._authorise(ticket, person, Action.SPLIT)
+        if report.ticket_id != ticket.id or report.person_id is None:
+            raise Refused("refused-split-report")
+        reporter = self.session.get_one(Person, report.person_id)
+        if reporter.id == ticket.reporter_id:
+            raise Refused("refused-split-reporter")
+        others = self.session.exec(
+            select(Report).where(Report.ticket_id == ticket.id, Report.person_id == reporter.id)
+        ).all()
+        building = self.session.get_one(Building, ticket.building_id)
+        follower = self.session.get(TicketFollower, (ticket.id, reporter.id))
+        if follower is not None:
+            self.session.delete(follower)
+            self.session.flush()
+        ticket.households = len(self.followers(ticket))
+        opened = self.open(report, reporter, building, assessment)
+        for other in others:
+            if other.id != report.id:
+                other.ticket_id = opened.ticket.id
+                self.session.add(other)
+        self._move(
+            ticket,
+            person,
+            Action.SPLIT,
+            ticket.state,
+            data={"to": opened.ticket.number, "households": ticket.households},
+        )
+        return opened
+
     # --- the clock -----------------------------------------------------------------------
 
     def sweep(self) -> SweepResult:

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from domain.clock import Clock, aware
 from domain.policy import DeadlinePolicy
+from domain.same_problem import SameProblemPolicy
 from domain.tickets import TicketDesk, deadline_of, overdue
 from handlers.events import Effect, t
 from handlers.i18n import Texts
@@ -40,6 +41,7 @@ class Jobs:
     texts: Texts
     classifier: Classifier
     emergency: EmergencyRouting
+    same_problem: SameProblemPolicy
 
     def _context(self, session: Session) -> tuple[TicketDesk, Notifier, Replies]:
         replies = Replies(None, self.texts)
@@ -81,7 +83,14 @@ class Jobs:
                     continue
                 desk, notifier, replies = self._context(session)
                 filing = Filing(
-                    session, desk, notifier, self.classifier, replies, self.clock, self.emergency
+                    session,
+                    desk,
+                    notifier,
+                    self.classifier,
+                    replies,
+                    self.clock,
+                    self.emergency,
+                    self.same_problem,
                 )
                 try:
                     filing.file(report, person, building, here=False)

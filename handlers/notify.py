@@ -10,6 +10,7 @@ from domain.tickets import Change, TicketDesk
 from handlers.events import T, t
 from handlers.replies import Replies
 from handlers.views import actions, card, category, rating_buttons
+from nlp import mask_pii
 from storage.models import Person, Ticket
 
 # What followers (the reporter and neighbours who reported the same) are told of each step.
@@ -25,6 +26,7 @@ _FOLLOWER_TEXT = {
     Action.RECLASSIFY: "notify-reclassified",
     Action.AUTO_CLOSE: "notify-auto-closed",
     Action.RATE: "notify-rated",
+    Action.MERGE: "notify-merged",
 }
 # Steps after which the (new) assignee gets the ticket card with its buttons.
 _PING_ASSIGNEE = {
@@ -66,11 +68,12 @@ class Notifier:
         actor_id = actor.id if actor else None
         params = {
             "number": ticket.number,
-            "note": event.note,
+            "note": mask_pii(event.note),  # residents read it: no one's phone or ID number
             "level": t(f"level-{ticket.level}"),
             "category": category(ticket.category),
             "rating": t(f"rating-{ticket.rating}") if ticket.rating else "",
             "who": self._name(ticket.assignee_id),
+            "into": event.data.get("into", ""),
         }
         if action in _FOLLOWER_TEXT:
             for follower in self.desk.followers(ticket):

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
 from domain.clock import Clock
-from domain.tickets import Assessment, TicketDesk
+from domain.same_problem import SameProblemPolicy, find_open_ticket
+from domain.tickets import TicketDesk
 from handlers.events import Message, t
 from handlers.notify import Notifier
 from handlers.replies import Replies
 from handlers.views import category, deadline_line
+from nlp import Classification, mask_pii, similarity
 from storage import org
 from storage.models import Building, Department, Person, Report, ScopeKind, Ticket
 
@@ -22,15 +25,43 @@ log = logging.getLogger(__name__)
 MAX_REPORT_CHARS = 2000
 
 
-class Classification(Assessment, Protocol):
-    """The parts of nlp.Classification filing uses."""
-
-    @property
-    def score(self) -> float: ...
-
-
 class Classifier(Protocol):
     def classify(self, text: str) -> Classification: ...
+
+
+def _stored(result: Classification) -> dict[str, Any]:
+    """What is kept of a classification with the report (enough to compare reports later)."""
+    return {
+        "category": result.category,
+        "family": result.family,
+        "request_type": result.request_type,
+        "urgency": result.urgency,
+        "emergency": result.emergency,
+        "score": round(result.score, 3),
+        "others": list(result.others),
+        "terms": sorted(result.terms),
+        "keywords": [[m.term, m.weight] for m in result.keywords[:12]],
+    }
+
+
+def _revived(stored: dict[str, Any]) -> Classification:
+    return Classification(
+        request_type=stored.get("request_type", ""),
+        category=stored.get("category", "none"),
+        family=stored.get("family", ""),
+        urgency=stored.get("urgency", "routine"),
+        emergency=stored.get("emergency"),
+        score=float(stored.get("score", 0.0)),
+        keywords=(),
+        others=tuple(stored.get("others", ())),
+        routing=None,
+        terms=frozenset(stored.get("terms", ())),
+    )
+
+
+def stored_similarity(a: dict[str, Any], b: dict[str, Any]) -> float:
+    """nlp.similarity over classifications as reports keep them."""
+    return similarity(_revived(a), _revived(b))
 
 
 @dataclass
@@ -52,6 +83,7 @@ class Filing:
         replies: Replies,
         clock: Clock,
         emergency: EmergencyRouting,
+        same_problem: SameProblemPolicy,
     ):
         self.session = session
         self.desk = desk
@@ -60,6 +92,7 @@ class Filing:
         self.replies = replies
         self.clock = clock
         self.emergency = emergency
+        self.same_problem = same_problem
 
     def keep(self, event: Message, person: Person, text: str, status: str = "received") -> Report:
         """Store what the resident sent and commit it, before anything can go wrong."""
@@ -82,13 +115,7 @@ class Filing:
     ) -> None:
         """Classify and open a ticket; `here`: answer in the chat the report came from."""
         result = self.classifier.classify(report.text)
-        report.classification = {
-            "category": result.category,
-            "request_type": result.request_type,
-            "urgency": result.urgency,
-            "emergency": result.emergency,
-            "score": round(result.score, 3),
-        }
+        report.classification = _stored(result)
         answer = (
             self.replies.reply
             if here
@@ -101,6 +128,17 @@ class Filing:
             return
         if result.emergency:
             answer(t(f"emergency-{result.emergency}"))
+        shared = find_open_ticket(
+            self.session,
+            building,
+            report.classification,
+            self.clock.now(),
+            self.same_problem,
+            stored_similarity,
+        )
+        if shared is not None:
+            self._attach(shared, report, reporter, answer)
+            return
         change = self.desk.open(report, reporter, building, result)
         ticket = change.ticket
         self.session.add(report)
@@ -121,6 +159,29 @@ class Filing:
             )
         if result.emergency:
             self._alert_emergency(ticket)
+
+    def _attach(
+        self, ticket: Ticket, report: Report, reporter: Person, answer: Callable[..., None]
+    ) -> None:
+        """The problem is already open: join it, say so, and tell its holder."""
+        was = ticket.urgency
+        self.desk.attach(ticket, reporter, report, self.same_problem.key_households)
+        if ticket.reporter_id == reporter.id:
+            answer(t("report-again", number=ticket.number, state=t(f"state-{ticket.state}")))
+        else:
+            answer(
+                t(
+                    "report-attached",
+                    number=ticket.number,
+                    households=ticket.households,
+                    text=mask_pii(ticket.text),
+                    state=t(f"state-{ticket.state}"),
+                )
+            )
+        if ticket.assignee_id is not None and ticket.reporter_id != reporter.id:
+            assignee = self.session.get_one(Person, ticket.assignee_id)
+            key = "ping-attached-key" if was != ticket.urgency else "ping-attached"
+            self.notifier.ping(assignee, ticket, t(key, households=ticket.households))
 
     def _alert_emergency(self, ticket: Ticket) -> None:
         """The sub-district centre and the safety office see every emergency at once."""

@@ -8,6 +8,7 @@ from domain.clock import Clock
 from domain.lifecycle import Action, Actor, allowed
 from domain.tickets import TicketDesk, deadline_of, overdue
 from handlers.events import Button, T, t
+from nlp import mask_pii
 from storage.models import Building, Community, Compound, Person, Ticket, TicketState
 
 
@@ -57,7 +58,7 @@ def card(session: Session, ticket: Ticket, clock: Clock, *, for_staff: bool) -> 
         request_type=t(f"request-{ticket.request_type}") if ticket.request_type else "",
         place=place(session, ticket),
         reporter=reporter.name or "-",
-        text=ticket.text,
+        text=ticket.text if for_staff else mask_pii(ticket.text),
         state=status(ticket),
         level=t(f"level-{ticket.level}"),
         assignee=assignee.name if assignee else "-",

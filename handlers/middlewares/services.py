@@ -24,5 +24,6 @@ def services(event: Event, data: dict[str, Any], call_next: Next) -> None:
         data["replies"],
         data["clock"],
         data["emergency"],
+        data["same_problem"],
     )
     call_next()

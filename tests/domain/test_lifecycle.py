@@ -38,7 +38,11 @@ EXPECTED = {
     (Action.REOPEN, "resolved", Actor.REPORTER): "open",
     (Action.REOPEN, "resolved", Actor.STAFF): "open",
     **{(Action.WITHDRAW, s, Actor.REPORTER): "closed" for s in ("open", "in_progress")},
-    **{(Action.RECLASSIFY, s, Actor.STAFF): s for s in ("open", "in_progress", "resolved")},
+    **{
+        (Action.RECLASSIFY, s, a): s
+        for s in ("open", "in_progress", "resolved")
+        for a in (Actor.STAFF, Actor.SYSTEM)
+    },
     **{(Action.REASSIGN, s, Actor.STAFF): "open" for s in ("open", "in_progress")},
     **{
         (Action.SUPERVISE, s, a): s
@@ -47,7 +51,13 @@ EXPECTED = {
     },
     **{(Action.REMIND, s, Actor.SYSTEM): s for s in ("open", "in_progress")},
     (Action.AUTO_CLOSE, "resolved", Actor.SYSTEM): "closed",
-    **{(Action.ATTACH, s, Actor.REPORTER): s for s in ("open", "in_progress")},
+    **{
+        (Action.ATTACH, s, a): s
+        for s in ("open", "in_progress")
+        for a in (Actor.SYSTEM, Actor.STAFF)
+    },
+    **{(Action.MERGE, s, Actor.STAFF): "closed" for s in ("open", "in_progress")},
+    **{(Action.SPLIT, s, Actor.STAFF): s for s in ("open", "in_progress")},
 }
 
 CASES = [

@@ -2,69 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from domain.clock import ManualClock, aware
 from domain.lifecycle import Refused
-from domain.policy import DEFAULT_POLICY
 from domain.tickets import TicketDesk
 from storage import orgfile
-from storage.db import session as open_session
-from storage.models import Department, Grid, Person, Report, Ticket, TicketEvent
+from storage.models import Department, Grid, Person, TicketEvent
+from tests.domain.helpers import Judged, open_ticket, person
 
 TZ = ZoneInfo("Asia/Shanghai")
-
-
-@dataclass(frozen=True)
-class Judged:
-    category: str = "service.facility"
-    request_type: str = "complaint"
-    urgency: str = "routine"
-    emergency: str | None = None
-
-
-@pytest.fixture
-def session(engine: Engine) -> Session:
-    with open_session(engine) as session:
-        yield session  # type: ignore[misc]
-
-
-@pytest.fixture
-def desk(session: Session, clock: ManualClock) -> TicketDesk:
-    return TicketDesk(session, clock, DEFAULT_POLICY, TZ)
-
-
-def person(session: Session, key: str) -> Person:
-    found = orgfile.find_person(session, key)
-    assert found is not None
-    return found
-
-
-def open_ticket(
-    session: Session,
-    desk: TicketDesk,
-    reporter: str = "r1",
-    home: str = "TD/铜都花园/3栋",
-    judged: Judged = Judged(),
-) -> Ticket:
-    who = person(session, reporter)
-    report = Report(
-        chat_id=1,
-        message_id=1,
-        telegram_user_id=who.telegram_id or 0,
-        person_id=who.id,
-        text="楼道灯坏了",
-        received_at=desk.clock.now(),
-    )
-    session.add(report)
-    session.flush()
-    return desk.open(report, who, orgfile.resolve_building(session, home), judged).ticket
 
 
 def test_routes_to_the_grid_worker_of_the_building(session: Session, desk: TicketDesk) -> None:
