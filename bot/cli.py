@@ -8,10 +8,10 @@ import csv
 import logging
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
-from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
@@ -58,10 +58,16 @@ def run() -> None:
     asyncio.run(main_loop())
 
 
-def _engine() -> Engine:
+@contextlib.contextmanager
+def _database() -> Iterator[Session]:
+    """A session on the configured, migrated database; the engine is closed afterwards."""
     engine = make_engine(Settings().database.url)
-    migrate(engine)
-    return engine
+    try:
+        migrate(engine)
+        with open_session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 @main.group()
@@ -72,8 +78,8 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration (run also happens at start-up)."""
-    _engine()
-    click.echo("database is at the newest migration")
+    with _database():
+        click.echo("database is at the newest migration")
 
 
 @main.group()
@@ -87,7 +93,7 @@ def org_import(path: Path) -> None:
     """Import (or re-import) an organisation file."""
     try:
         spec = orgfile.load(path)
-        with open_session(_engine()) as session:
+        with _database() as session:
             counts = orgfile.import_org(session, spec, SystemClock().now())
             session.commit()
     except orgfile.OrgFileError as error:
@@ -98,7 +104,7 @@ def org_import(path: Path) -> None:
 @org.command("show")
 def org_show() -> None:
     """List what is configured: places, grids, people with roles, bound chats."""
-    with open_session(_engine()) as session:
+    with _database() as session:
         for community in session.exec(select(Community).order_by(col(Community.id))):
             click.echo(f"{community.code}  {community.name}")
             for compound in session.exec(
@@ -146,7 +152,7 @@ def _person(session: Session, ref: str) -> Person:
 @click.argument("scope")
 def role_grant(person: str, role_name: str, scope: str) -> None:
     """Grant ROLE over SCOPE (grid:TD-01, community:TD, building:TD/铜都花园/3栋, subdistrict …)."""
-    with open_session(_engine()) as session:
+    with _database() as session:
         try:
             orgfile.grant(session, _person(session, person), role_name, scope)
         except orgfile.OrgFileError as error:
@@ -161,7 +167,7 @@ def role_grant(person: str, role_name: str, scope: str) -> None:
 @click.argument("scope")
 def role_revoke(person: str, role_name: str, scope: str) -> None:
     """Revoke ROLE over SCOPE."""
-    with open_session(_engine()) as session:
+    with _database() as session:
         try:
             found = orgfile.revoke(session, _person(session, person), role_name, scope)
         except orgfile.OrgFileError as error:
@@ -187,7 +193,7 @@ _NEGATIVE_IDS = {"ignore_unknown_options": True}
 @click.option("--title", default="", help="a name to recognise the group by")
 def chat_bind(chat_id: int, scope: str, title: str) -> None:
     """Bind group CHAT_ID to a building, compound or community (e.g. compound:TD/铜都花园)."""
-    with open_session(_engine()) as session:
+    with _database() as session:
         try:
             kind, scope_id = orgfile.resolve_scope(session, scope)
             if scope_id is None:
@@ -205,7 +211,7 @@ def chat_bind(chat_id: int, scope: str, title: str) -> None:
 @click.argument("chat_id", type=int)
 def chat_unbind(chat_id: int) -> None:
     """Forget a group's binding."""
-    with open_session(_engine()) as session:
+    with _database() as session:
         row = session.get(ChatBinding, chat_id)
         if row is None:
             raise click.ClickException(f"chat {chat_id} is not bound")
@@ -233,7 +239,7 @@ def export_labels(output: Path) -> None:
     `linli rules learn --text-column text --label-column category`."""
     from domain.insights import labelled_reports
 
-    with open_session(_engine()) as session:
+    with _database() as session:
         rows = labelled_reports(session)
     handle = sys.stdout if str(output) == "-" else output.open("w", encoding="utf-8", newline="")
     try:

@@ -1,0 +1,52 @@
+"""Community staff at work on a ticket: re-classify, supervise (督办), reassign."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import World
+
+
+async def open_card(world: World) -> None:
+    await world.say("r1", "楼道里有人给电动车充电")
+    world.inbox("gw1")
+    world.inbox("r1")
+    card = await world.say("td-staff", "/ticket TD-261125-001")
+    assert "TD-261125-001" in card[0] and "陈居民" in card[0]
+
+
+async def test_staff_reclassify_and_the_resident_hears_it(world: World) -> None:
+    await open_card(world)
+    await world.press("td-staff", "重新分类")
+    await world.press("td-staff", "安全隐患")
+    assert "调整类别为：安全隐患" in world.inbox("r1")[0]
+    assert "重新分类为：安全隐患" in world.inbox("gw1")[0]
+
+
+async def test_supervision_presses_the_holder(world: World) -> None:
+    await open_card(world)
+    assert "已督办" in await world.press("td-staff", "督办")
+    assert "督办提醒" in world.inbox("gw1")[0]
+    assert world.inbox("r1") == []  # residents are not bothered with internal pressure
+
+
+async def test_reassign_to_another_grid_worker(world: World) -> None:
+    await open_card(world)
+    await world.press("td-staff", "改派")
+    await world.press("td-staff", "李网格")
+    assert "改派给您" in world.inbox("gw2")[0]
+    assert "不再需要您处理" in world.inbox("gw1")[0]
+    assert "改由 李网格 处理" in world.inbox("r1")[0]
+
+
+async def test_a_ticket_card_is_not_for_strangers(world: World) -> None:
+    await world.say("r1", "楼道灯坏了")
+    answer = await world.say("r3", "/ticket TD-261125-001")
+    assert "没有找到您能查看的工单" in answer[0]
+    answer = await world.say("xhy-staff", "/ticket TD-261125-001")
+    assert "没有找到您能查看的工单" in answer[0]
+
+
+async def test_an_empty_group_report_asks_for_words(world: World) -> None:
+    from tests.e2e.conftest import GROUP
+
+    answer = await world.say("r1", "#报事", chat=GROUP)
+    assert "请在消息里写上要反映的问题" in answer[0]
