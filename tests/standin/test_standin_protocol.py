@@ -273,3 +273,21 @@ async def test_forward_and_copy_a_residents_photo(
     assert (copy["caption"], copy["caption_entities"][0]["type"]) == ("工单 #3", "bold")
     assert await standin.execute("deleteMessages", {"chat_id": bob.id, "message_ids": [1, 2]})
     assert standin.history(bob.id) == []
+
+
+async def test_a_press_on_a_missing_message_is_an_inaccessible_message(
+    standin: BotAPIStandIn, alice: TgUser
+) -> None:
+    import aiogram
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import InaccessibleMessage
+
+    standin.user_message(alice, text="hi")
+    update = standin.press(alice, alice.id, 99, "forged")
+    assert update["callback_query"]["message"]["date"] == 0
+    session = AiohttpSession(api=TelegramAPIServer.from_base(standin.base_url))
+    async with aiogram.Bot(standin.token, session=session) as bot:
+        updates = await bot.get_updates()
+    query = updates[-1].callback_query
+    assert query and isinstance(query.message, InaccessibleMessage)
