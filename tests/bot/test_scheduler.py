@@ -41,7 +41,11 @@ class FakeJobs:
 def make(sweep_seconds: int = 60, digest_at: time = time(8, 30)) -> tuple[Any, CountingCore]:
     core = CountingCore()
     scheduler = build_scheduler(
-        cast(Core, core), cast(Jobs, FakeJobs()), TZ, sweep_seconds=sweep_seconds, digest_at=digest_at
+        cast(Core, core),
+        cast(Jobs, FakeJobs()),
+        TZ,
+        sweep_seconds=sweep_seconds,
+        digest_at=digest_at,
     )
     return scheduler, core
 
