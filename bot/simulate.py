@@ -14,7 +14,16 @@ from bot.simulator import SimGroup, SimPerson, mount_simulator
 from bot.standin import DEFAULT_TOKEN, BotAPIStandIn
 from storage import org, orgfile
 from storage.db import session as open_session
-from storage.models import Building, ChatBinding, Community, Compound, Person, ScopeKind
+from storage.models import (
+    Building,
+    ChatBinding,
+    Community,
+    Compound,
+    Department,
+    Grid,
+    Person,
+    ScopeKind,
+)
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -54,9 +63,12 @@ def sample_people(session: Session) -> list[SimPerson]:
             if g.scope_id is not None
         }
         home: set[tuple[str, int]] = set()
+        top = [g for g in grants if g.role == roles[-1]]
+        place = _scope_name(session, top[0].scope_kind, top[0].scope_id) if top else ""
         if person.building_id is not None:
             building = session.get_one(Building, person.building_id)
             compound = session.get_one(Compound, building.compound_id)
+            place = place or f"{compound.name} {building.name}"
             home = {
                 (ScopeKind.BUILDING, building.id or 0),
                 (ScopeKind.COMPOUND, compound.id or 0),
@@ -75,9 +87,25 @@ def sample_people(session: Session) -> list[SimPerson]:
                 role=_SIM_ROLE.get(roles[-1], roles[-1]),
                 language_code="en" if person.language == "en" else "zh-hans",
                 groups=groups,
+                place=place,
             )
         )
     return people
+
+
+def _scope_name(session: Session, kind: str, scope_id: int | None) -> str:
+    """A place's name as people say it (the sub-district's is left out: it is everyone's)."""
+    row: Grid | Community | Department | None = None
+    if kind == ScopeKind.BUILDING and scope_id is not None:
+        building = session.get_one(Building, scope_id)
+        return f"{session.get_one(Compound, building.compound_id).name} {building.name}"
+    if kind == ScopeKind.GRID and scope_id is not None:
+        row = session.get(Grid, scope_id)
+    elif kind == ScopeKind.COMMUNITY and scope_id is not None:
+        row = session.get(Community, scope_id)
+    elif kind == ScopeKind.DEPARTMENT and scope_id is not None:
+        row = session.get(Department, scope_id)
+    return row.name if row else ""
 
 
 def ensure_sample_org(app: App) -> None:

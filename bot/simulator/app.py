@@ -92,6 +92,7 @@ class SimPerson:
     language_code: str = "zh-hans"
     groups: Sequence[SimGroup] = ()
     username: str | None = None
+    place: str = ""  # where they live or work, shown beside the role ("铜都花园 2栋", "TD-01")
 
 
 class PeopleProvider(Protocol):
@@ -245,7 +246,9 @@ class _Routes:
             "id": person.user_id,
             "name": person.name,
             "role": person.role,
-            "role_label": self.sim.role_label(person.role, lang),
+            "role_label": " · ".join(
+                part for part in (self.sim.role_label(person.role, lang), person.place) if part
+            ),
             "language_code": person.language_code,
             "chats": [
                 {"id": chat.id, "type": chat.type, "title": chat.title or ""} for chat in chats
