@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from domain.clock import aware
 from storage.models import Building, Report, Ticket, TicketState
 
 
@@ -40,27 +39,37 @@ def find_open_ticket(
 ) -> Ticket | None:
     """The open ticket this report is most likely about, or None."""
     since = now - policy.window
-    candidates = session.exec(
-        select(Ticket)
-        .join(Building, col(Building.id) == col(Ticket.building_id))
-        .where(
-            Building.compound_id == building.compound_id,
-            col(Ticket.state).in_([TicketState.OPEN, TicketState.IN_PROGRESS]),
+    categories = [classification.get("category", ""), *classification.get("others", ())]
+    candidates = {
+        ticket.id: ticket
+        for ticket in session.exec(
+            select(Ticket)
+            .join(Building, col(Building.id) == col(Ticket.building_id))
+            .where(
+                Building.compound_id == building.compound_id,
+                col(Ticket.state).in_([TicketState.OPEN, TicketState.IN_PROGRESS]),
+                col(Ticket.category).in_(categories),
+                col(Ticket.opened_at) >= since,
+            )
         )
-        .order_by(col(Ticket.id).desc())
-    ).all()
+    }
+    if not candidates:
+        return None
     best: tuple[float, Ticket] | None = None
-    for ticket in candidates:
-        if aware(ticket.opened_at) < since:
-            continue
-        needed = policy.threshold
-        if ticket.building_id != building.id:
-            needed += policy.compound_margin
-        reports = session.exec(select(Report).where(Report.ticket_id == ticket.id)).all()
-        score = max(
-            (similarity(classification, r.classification) for r in reports if r.classification),
-            default=0.0,
+    # Each ticket is judged by the report that opened it: what the problem is does not drift
+    # with every neighbour's wording, and the cost stays one row per open ticket.
+    reports = session.exec(
+        select(Report.ticket_id, Report.classification)
+        .where(col(Report.ticket_id).in_(list(candidates)), Report.status == "ticketed")
+        .order_by(col(Report.ticket_id))
+    )
+    for ticket_id, stored in reports:
+        ticket = candidates[ticket_id]
+        needed = policy.threshold + (
+            0 if ticket.building_id == building.id else policy.compound_margin
         )
+        score = similarity(classification, dict(stored)) if stored else 0.0
+        # the most alike wins; between equals, the older ticket (it has the history)
         if score >= needed and (best is None or score > best[0]):
             best = (score, ticket)
     return best[1] if best else None

@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from domain.clock import Clock, aware
 from domain.lifecycle import Action, Actor, Refused, check
 from domain.policy import DeadlinePolicy
 from storage import org
+from storage.db import increment
 from storage.models import (
     Building,
     Community,
@@ -145,24 +145,10 @@ class TicketDesk:
     def _next_number(self, community: Community, now: datetime) -> str:
         """Community prefix, local date and sequence: TD-261125-007, easy to read aloud."""
         day = now.astimezone(self.tz).strftime("%y%m%d")
-        key = (_id(community), day)
-        for _ in range(3):
-            seq = self.session.exec(
-                select(TicketSequence)
-                .where(TicketSequence.community_id == key[0], TicketSequence.day == day)
-                .with_for_update()
-            ).first()
-            if seq is None:
-                try:
-                    with self.session.begin_nested():
-                        seq = TicketSequence(community_id=key[0], day=day, last=0)
-                        self.session.add(seq)
-                except IntegrityError:  # somebody else created today's row first
-                    continue
-            seq.last += 1
-            self.session.add(seq)
-            return f"{community.code}-{day}-{seq.last:03d}"
-        raise RuntimeError("could not allocate a ticket number")
+        last = increment(
+            self.session, TicketSequence, {"community_id": _id(community), "day": day}, "last"
+        )
+        return f"{community.code}-{day}-{last:03d}"
 
     # --- who may do what ---------------------------------------------------------------
 
@@ -314,8 +300,7 @@ class TicketDesk:
         self.session.add(report)
         if self.session.get(TicketFollower, (ticket.id, person.id)) is None:
             self.session.add(TicketFollower(ticket_id=_id(ticket), person_id=_id(person)))
-            self.session.flush()
-        ticket.households = len(self.followers(ticket))
+            ticket.households += 1
         change = self._move(
             ticket, person, Action.ATTACH, target, data={"households": ticket.households}
         )

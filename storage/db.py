@@ -8,6 +8,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -51,3 +53,28 @@ def migrate(engine: Engine) -> None:
 def session(engine: Engine) -> Session:
     """A session that keeps loaded objects usable after commit."""
     return Session(engine, expire_on_commit=False)
+
+
+def _insert(session: Session, table: Any) -> Any:
+    """An INSERT with ON CONFLICT support for the session's dialect (SQLite or PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(table)
+    return sqlite_insert(table)
+
+
+def insert_new(session: Session, table: Any, **values: Any) -> bool:
+    """Insert a row unless its key exists already; True when it was new (one statement)."""
+    statement = _insert(session, table).values(**values).on_conflict_do_nothing()
+    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def increment(session: Session, table: Any, key: dict[str, Any], column: str) -> int:
+    """Add one to a counter row (creating it at 1) and return the new value, atomically."""
+    counter = getattr(table, column)
+    statement = (
+        _insert(session, table)
+        .values(**key, **{column: 1})
+        .on_conflict_do_update(index_elements=list(key), set_={column: counter + 1})
+        .returning(counter)
+    )
+    return int(session.execute(statement).scalar_one())

@@ -25,7 +25,7 @@ def alike(a: dict[str, Any], b: dict[str, Any]) -> float:
 def make(session: Session, desk: TicketDesk, topic: str, home: str = "TD/铜都花园/3栋") -> int:
     ticket = open_ticket(session, desk, home=home)
     report = session.exec(select(Report).where(Report.ticket_id == ticket.id)).one()
-    report.classification = {"topic": topic}
+    report.classification = {"category": "service.facility", "topic": topic}
     session.add(report)
     session.flush()
     return ticket.id or 0
@@ -34,16 +34,15 @@ def make(session: Session, desk: TicketDesk, topic: str, home: str = "TD/铜都�
 def lights_in(
     session: Session, building: Building, now: datetime, policy: SameProblemPolicy
 ) -> Ticket | None:
-    return find_open_ticket(session, building, {"topic": "lights"}, now, policy, alike)
+    asked = {"category": "service.facility", "topic": "lights"}
+    return find_open_ticket(session, building, asked, now, policy, alike)
 
 
 def test_joins_the_alike_open_ticket_of_the_building(session: Session, desk: TicketDesk) -> None:
     lights = make(session, desk, "lights")
     make(session, desk, "rubbish")
     building = orgfile.resolve_building(session, "TD/铜都花园/3栋")
-    found = find_open_ticket(
-        session, building, {"topic": "lights"}, desk.clock.now(), POLICY, alike
-    )
+    found = lights_in(session, building, desk.clock.now(), POLICY)
     assert found is not None and found.id == lights
 
 
@@ -52,6 +51,13 @@ def test_not_after_the_window(session: Session, desk: TicketDesk, clock: ManualC
     clock.advance(timedelta(hours=73))
     building = orgfile.resolve_building(session, "TD/铜都花园/3栋")
     assert lights_in(session, building, clock.now(), POLICY) is None
+
+
+def test_another_category_is_another_problem(session: Session, desk: TicketDesk) -> None:
+    make(session, desk, "lights")
+    building = orgfile.resolve_building(session, "TD/铜都花园/3栋")
+    asked = {"category": "service.safety", "topic": "lights"}
+    assert find_open_ticket(session, building, asked, desk.clock.now(), POLICY, alike) is None
 
 
 def test_not_once_resolved(session: Session, desk: TicketDesk) -> None:
