@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -12,7 +12,7 @@ from sqlmodel import select
 
 import locales
 from bot.config import Settings
-from bot.delivery import Deliverer
+from bot.outbox import Outbox, SendLimits
 from bot.runtime import Core
 from bot.scheduler import build_scheduler
 from domain.clock import Clock, SystemClock
@@ -27,7 +27,11 @@ from storage.models import Community, Compound
 
 log = logging.getLogger("linli")
 
-COMMANDS = ("start", "report", "my", "tickets", "ticket", "language", "help", "cancel")
+COMMANDS = (
+    "start", "report", "my", "tickets", "ticket", "notices", "notice",
+    "propose", "topics", "topic", "vote", "comment", "dhelp",
+    "language", "help", "cancel",
+)  # fmt: skip
 
 
 @dataclass
@@ -42,6 +46,7 @@ class App:
     classifier: Classifier
     core: Core
     jobs: Jobs
+    send_limits: SendLimits = field(default_factory=SendLimits)  # the outbox's pace
 
     def command_menu(self) -> dict[str, dict[str, str]]:
         """/command descriptions per language ("default" is Chinese, Telegram's fallback)."""
@@ -86,7 +91,7 @@ async def serve(app: App, *, stop: asyncio.Event | None = None, clock_jobs: bool
     """
     from aiohttp import web
 
-    from bot.transports.aiogram_transport import AiogramSender, AiogramTransport, make_bot
+    from bot.transports import make_transport
 
     settings = app.settings
     stop = stop or asyncio.Event()
@@ -99,9 +104,10 @@ async def serve(app: App, *, stop: asyncio.Event | None = None, clock_jobs: bool
         api_url, runner = await start_simulator(app)
         runners.append(runner)
         token = SIMULATOR_TOKEN
-    bot = make_bot(token, api_url)
-    app.core.delivery = Deliverer(AiogramSender(bot))
-    transport = AiogramTransport(app.core, bot, app.command_menu())
+    transport = make_transport(settings.transport, app.core, token, api_url, app.command_menu())
+    outbox = Outbox(app.engine, transport.sender, app.send_limits)
+    app.core.delivery = outbox
+    await outbox.start()
     scheduler = build_scheduler(
         app.core,
         app.jobs,
@@ -137,7 +143,8 @@ async def serve(app: App, *, stop: asyncio.Event | None = None, clock_jobs: bool
         if polling:
             polling.cancel()
             await asyncio.gather(polling, return_exceptions=True)
-        await app.core.drain()
+        await app.core.drain(outbox=False)  # the queue is kept; the next start resumes it
+        await outbox.stop()
         await transport.close()
         for runner in reversed(runners):
             await runner.cleanup()

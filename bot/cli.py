@@ -44,7 +44,8 @@ def run() -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)  # one line per update
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # one line per request
     app = build(settings)
 
     async def main_loop() -> None:
@@ -264,6 +265,27 @@ def export_labels(output: Path) -> None:
             handle.close()
     if str(output) != "-":
         click.echo(f"{len(rows)} labelled reports written to {output}", err=True)
+
+
+@main.group()
+def roll() -> None:
+    """Owners' rolls 业主名册 for deliberation (households, owners, floor areas)."""
+
+
+@roll.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def roll_import(path: Path) -> None:
+    """Import a CSV: building,household,owner,area[,telegram_id] (building as TD/铜都花园/3栋)."""
+    from domain.deliberation import RollError, import_roll, read_roll
+
+    try:
+        rows = read_roll(path.read_text(encoding="utf-8"))
+        with _database() as session:
+            counts = import_roll(session, rows, lambda p: orgfile.resolve_building(session, p))
+            session.commit()
+    except (RollError, orgfile.OrgFileError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{counts['households']} households, {counts['owners']} owners")
 
 
 def _attach_nlp() -> None:

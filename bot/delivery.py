@@ -1,7 +1,8 @@
 """Carrying out effects through a transport, with one retry policy for every transport.
 
-Each transport adapter implements `RawSender` and translates its library's errors into the
-exceptions below; `Deliverer` decides what to do about them.
+Each transport adapter implements `RawSender` (and `PinningSender` for pinChatMessage) and
+translates its library's errors into the exceptions below. In service, bot/outbox.Outbox decides
+what to do about them; `Deliverer` is the direct, unpersisted path (kept for tools and tests).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from handlers.events import Answer, Edit, Effect, Send
+from handlers.events import Answer, Edit, Effect, Pin, Send
 
 log = logging.getLogger("linli.delivery")
 
@@ -56,6 +57,12 @@ class RawSender(Protocol):
     async def answer(self, effect: Answer) -> None: ...
 
 
+class PinningSender(RawSender, Protocol):
+    """A RawSender that can also pin a message in a group (pinChatMessage)."""
+
+    async def pin(self, effect: Pin) -> None: ...
+
+
 class Deliverer:
     """Sends effects in order; retries what may succeed later, records what never will."""
 
@@ -76,6 +83,10 @@ class Deliverer:
                     await self.sender.send(effect)
                 elif isinstance(effect, Edit):
                     await self.sender.edit(effect)
+                elif isinstance(effect, Pin):
+                    pin = getattr(self.sender, "pin", None)
+                    if pin is not None:
+                        await pin(effect)
                 else:
                     await self.sender.answer(effect)
                 return

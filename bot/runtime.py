@@ -74,17 +74,24 @@ class Core:
         await self._deliver(effects)
 
     async def _deliver(self, effects: Sequence[Effect]) -> None:
-        if self.delivery is None or not effects:
+        # Called even with no effects: the handler may have committed messages to the outbox,
+        # and the delivery is told to look for them.
+        if self.delivery is None:
             return
         try:
             await self.delivery.deliver(effects)
         except Exception:
             log.exception("delivery failed")
 
-    async def drain(self) -> None:
-        """Wait for the events being handled (a clean stop loses none)."""
+    async def drain(self, *, outbox: bool = True) -> None:
+        """Wait for the events being handled (a clean stop loses none) and, with `outbox`, until
+        the delivery has nothing due (what tests call "settled"; a stop does not wait for it:
+        the queue is persistent and resumes at the next start)."""
         while self._inflight:
             await asyncio.gather(*list(self._inflight), return_exceptions=True)
+        settle = getattr(self.delivery, "drain", None)
+        if outbox and settle is not None:
+            await settle()
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)

@@ -7,6 +7,7 @@ the digest records each day it ran, so a restart rebuilds everything from the da
 from __future__ import annotations
 
 from datetime import datetime, time
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -14,6 +15,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.runtime import Core
+from handlers import notices
+from handlers.deliberation_jobs import DeliberationJobs
 from handlers.jobs import Jobs
 
 
@@ -43,6 +46,22 @@ def build_scheduler(
         CronTrigger(hour=digest_at.hour, minute=digest_at.minute, timezone=tz),
         args=[jobs.digest],
         id="digest",
+        **defaults,
+    )
+    scheduler.add_job(
+        core.run_job,
+        IntervalTrigger(seconds=60, timezone=tz),
+        args=[DeliberationJobs(jobs.engine, jobs.clock, jobs.texts).tick],
+        id="deliberation",
+        next_run_time=datetime.now(tz),
+        **defaults,
+    )
+    scheduler.add_job(
+        core.run_job,
+        IntervalTrigger(seconds=30, timezone=tz),
+        args=[partial(notices.send_due, jobs)],
+        id="notices",
+        next_run_time=datetime.now(tz),
         **defaults,
     )
     if datetime.now(tz).time() >= digest_at:  # started after today's digest time: catch up

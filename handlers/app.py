@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import report, start, tickets, triage
+from handlers import deliberation, notices, report, start, tickets, triage
 from handlers.dispatch import Dispatcher, Middleware, Router
 from handlers.i18n import Texts
 from handlers.middlewares import Throttle, dedup, errors, identity, language, services, unit_of_work
 
-ROUTERS: list[Router] = [start.router, tickets.router, triage.router, report.router]
+ROUTERS: list[Router] = [
+    start.router,
+    tickets.router,
+    triage.router,
+    notices.router,
+    deliberation.router,
+    report.router,
+]
 
 
 def build_dispatcher(texts: Texts, **deps: Any) -> Dispatcher:

@@ -95,13 +95,21 @@ Keyboard = tuple[tuple[Button, ...], ...]
 
 @dataclass(frozen=True)
 class Send:
-    """Send a new message (with a photo when `photo` is a file id)."""
+    """Send a new message (with a photo when `photo` is a file id, a file when `document` is).
+
+    `key` names the message in the outbox so that later Edits and Pins can refer to it before
+    Telegram has given it an id; `bulk` marks broadcast traffic (notices), which yields to
+    replies and pings.
+    """
 
     chat_id: int
     text: str
     buttons: Keyboard = ()
     photo: str | None = None
     reply_to: int | None = None
+    document: str | None = None
+    key: str | None = None
+    bulk: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,16 @@ class Edit:
     message_id: int
     text: str
     buttons: Keyboard = ()
+    key: str | None = None  # instead of message_id: the message sent by the Send with this key
+
+
+@dataclass(frozen=True)
+class Pin:
+    """Pin a message the bot sent in a group (pinChatMessage, without notifying everyone)."""
+
+    chat_id: int
+    message_id: int = 0
+    key: str | None = None  # instead of message_id, as for Edit
 
 
 @dataclass(frozen=True)
@@ -123,4 +141,4 @@ class Answer:
     alert: bool = False
 
 
-Effect = Send | Edit | Answer
+Effect = Send | Edit | Pin | Answer

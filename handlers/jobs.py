@@ -20,6 +20,7 @@ from domain.tickets import TicketDesk, deadline_of, overdue
 from handlers.events import Effect, t
 from handlers.i18n import Texts
 from handlers.notify import Notifier
+from handlers.outgoing import keep_on_commit
 from handlers.replies import Replies
 from handlers.reporting import Classifier, EmergencyRouting, Filing
 from handlers.views import line
@@ -45,6 +46,7 @@ class Jobs:
 
     def _context(self, session: Session) -> tuple[TicketDesk, Notifier, Replies]:
         replies = Replies(None, self.texts)
+        keep_on_commit(session, replies, self.clock)  # messages land in the outbox at commit
         desk = TicketDesk(session, self.clock, self.policy, self.tz)
         return desk, Notifier(session, desk, replies, self.clock), replies
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
 from domain.clock import Clock
 from domain.lifecycle import Actor, Refused
 from domain.tickets import RATINGS, Change, TicketDesk, overdue
+from handlers.asking import ask
 from handlers.dispatch import Router
 from handlers.events import Button, Message, Press, t
 from handlers.notify import Notifier
@@ -138,7 +139,8 @@ def _apply(
     if verb in ("note", "res"):
         desk.capacities(ticket, person)  # the move itself is checked when the text arrives
         kind = "note" if verb == "note" else "resolve"
-        _ask(session, event, kind, ticket, desk.clock.now() + ASK_TIMEOUT)
+        data = {"ticket": ticket.id, "version": ticket.version}
+        ask(session, event.sender.id, kind, data, desk.clock.now() + ASK_TIMEOUT)
         replies.answer()
         replies.reply(t(f"ask-{kind}", number=ticket.number), [[Button(t("btn-cancel"), "cx")]])
         return None
@@ -198,22 +200,6 @@ def _assignee_choices(session: Session, ticket: Ticket) -> list[list[Button]]:
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append([Button(t("btn-back"), f"tv:{ticket.id}")])
     return rows
-
-
-def _ask(session: Session, event: Press, kind: str, ticket: Ticket, expires: datetime) -> None:
-    pending = session.get(Conversation, (event.sender.id, event.sender.id))
-    data = {"ticket": ticket.id, "version": ticket.version}
-    if pending is None:
-        pending = Conversation(
-            telegram_user_id=event.sender.id,
-            chat_id=event.sender.id,
-            kind=kind,
-            data=data,
-            expires_at=expires,
-        )
-    else:
-        pending.kind, pending.data, pending.expires_at = kind, data, expires
-    session.add(pending)
 
 
 @router.callback("tv")

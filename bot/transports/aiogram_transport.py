@@ -30,9 +30,22 @@ from aiogram.types import Message as TgMessage
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.delivery import ChatMoved, RetryLater, Transient, Unchanged, Unreachable
+from bot.delivery import ChatMoved, RetryLater, Transient, Unreachable
 from bot.runtime import Core
-from handlers.events import Answer, Chat, Edit, Event, Keyboard, Message, Press, Send, Sender
+from bot.transports.errors import bad_request
+from bot.transports.incoming import Entity, Incoming, read_message
+from handlers.events import (
+    Answer,
+    Chat,
+    Edit,
+    Event,
+    Keyboard,
+    Message,
+    Pin,
+    Press,
+    Send,
+    Sender,
+)
 
 log = logging.getLogger("linli.aiogram")
 
@@ -58,39 +71,28 @@ def _sender(user: User) -> Sender:
 
 
 def _message(update_id: int, msg: TgMessage, me: User) -> Message | None:
-    if msg.from_user is None or msg.from_user.is_bot:
+    if msg.from_user is None:
         return None
-    text = msg.text or msg.caption or ""
-    photo = msg.photo[-1].file_id if msg.photo else None
-    media = None
-    if not text and photo is None:
-        media = msg.content_type if msg.content_type != "text" else None
-    command, args = None, ""
-    entities = msg.entities or msg.caption_entities or []
-    mentioned = False
-    for entity in entities:
-        chunk = entity.extract_from(text)
-        if entity.type == "bot_command" and entity.offset == 0:
-            name, _, target = chunk[1:].partition("@")
-            if target and me.username and target.lower() != me.username.lower():
-                return None  # a command meant for another bot
-            command, args = name.lower(), text[entity.length :].strip()
-        elif entity.type == "mention" and me.username and chunk[1:].lower() == me.username.lower():
-            mentioned = True
     replied = msg.reply_to_message
-    addressed = mentioned or bool(replied and replied.from_user and replied.from_user.id == me.id)
-    chat = Chat(msg.chat.id, msg.chat.type, msg.chat.title or "")
-    return Message(
-        update_id,
-        chat,
-        _sender(msg.from_user),
-        msg.message_id,
-        text,
-        photo,
-        media,
-        addressed,
-        command,
-        args,
+    return read_message(
+        Incoming(
+            update_id,
+            Chat(msg.chat.id, msg.chat.type, msg.chat.title or ""),
+            _sender(msg.from_user),
+            msg.from_user.is_bot,
+            msg.message_id,
+            msg.text,
+            msg.caption,
+            msg.photo[-1].file_id if msg.photo else None,
+            msg.content_type,
+            [
+                Entity(e.type, e.offset, e.length)
+                for e in msg.entities or msg.caption_entities or []
+            ],
+            replied.from_user.id if replied and replied.from_user else None,
+        ),
+        me.id,
+        me.username,
     )
 
 
@@ -137,6 +139,13 @@ class AiogramSender:
                     caption=effect.text[:1024],
                     reply_markup=_markup(effect.buttons),
                 )
+            elif effect.document:
+                sent = await self.bot.send_document(
+                    effect.chat_id,
+                    effect.document,
+                    caption=effect.text[:1024],
+                    reply_markup=_markup(effect.buttons),
+                )
             else:
                 sent = await self.bot.send_message(
                     effect.chat_id,
@@ -153,6 +162,12 @@ class AiogramSender:
                 chat_id=effect.chat_id,
                 message_id=effect.message_id,
                 reply_markup=_markup(effect.buttons),
+            )
+
+    async def pin(self, effect: Pin) -> None:
+        async with _translated():
+            await self.bot.pin_chat_message(
+                effect.chat_id, effect.message_id, disable_notification=True
             )
 
     async def answer(self, effect: Answer) -> None:
@@ -180,14 +195,7 @@ class _translated:
         if isinstance(error, TelegramForbiddenError | TelegramNotFound):
             raise Unreachable(str(error)) from error
         if isinstance(error, TelegramBadRequest):
-            text = str(error).lower()
-            if "not modified" in text:
-                raise Unchanged(str(error)) from error
-            if "chat not found" in text or "user is deactivated" in text:
-                raise Unreachable(str(error)) from error
-            if "reply message not found" in text or "message to be replied not found" in text:
-                raise Transient(str(error)) from error
-            raise Unreachable(str(error)) from error
+            raise bad_request(str(error)) from error
         if isinstance(error, TelegramServerError | TelegramNetworkError | asyncio.TimeoutError):
             raise Transient(str(error)) from error
         return False
@@ -200,6 +208,7 @@ class AiogramTransport:
         self.core = core
         self.bot = bot
         self.commands = commands
+        self.sender = AiogramSender(bot)
         self.dp = Dispatcher()
         # aiogram's own update handler feeds these observers; event_update is the whole Update.
         self.dp.message.register(self._on_update)

@@ -5,6 +5,11 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage import (  # noqa: F401  (deliberation, outbox, notices)
+    models_deliberation,
+    models_notices,
+    models_outbox,
+)
 
 config = context.config
 target_metadata = SQLModel.metadata

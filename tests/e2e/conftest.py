@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -14,10 +14,12 @@ from sqlmodel import select
 
 from bot.app import App, build, serve
 from bot.config import DatabaseSettings, Settings, TelegramSettings, WebhookSettings
+from bot.outbox import SendLimits
 from bot.standin import DEFAULT_TOKEN, BotAPIStandIn, TgChat, TgUser
 from bot.standin.types import JSON
+from bot.transports import TransportName
 from domain.clock import ManualClock
-from handlers.events import Event
+from handlers.events import Effect, Event
 from storage.db import session as open_session
 from storage.models import Person
 
@@ -37,9 +39,15 @@ class World:
     """The bot running against the stand-in; people talk, the test reads what they see."""
 
     def __init__(
-        self, standin: BotAPIStandIn, database_url: str, clock: ManualClock, webhook_port: int = 0
+        self,
+        standin: BotAPIStandIn,
+        database_url: str,
+        clock: ManualClock,
+        webhook_port: int = 0,
+        transport: TransportName = "aiogram",
     ):
         self.standin = standin
+        self.transport = transport
         self.webhook_port = webhook_port
         self.database_url = database_url
         self.clock = clock
@@ -54,6 +62,7 @@ class World:
 
     async def start(self) -> None:
         settings = Settings(
+            transport=self.transport,
             telegram=TelegramSettings(token=DEFAULT_TOKEN, api_url=self.standin.base_url),
             database=DatabaseSettings(url=self.database_url),
         )
@@ -65,8 +74,18 @@ class World:
                 port=self.webhook_port,
             )
         self.app = build(settings, clock=self.clock)
+        # Tests talk at machine speed: Telegram's per-chat pace would only slow them down
+        # (tests/e2e/test_outbox.py and bench/ check the real limits).
+        self.app.send_limits = SendLimits(private=1000, group=1000)
         core = self.app.core
         process = core.process
+        run_job = core.run_job
+
+        async def settled_job(job: Callable[[], list[Effect]]) -> None:
+            await run_job(job)
+            await core.drain()  # a job's messages go through the outbox: wait for them
+
+        core.run_job = settled_job  # type: ignore[method-assign]
 
         async def tracked(event: Event) -> None:
             try:
@@ -172,14 +191,24 @@ class World:
         return [b["text"] for row in rows for b in row]
 
 
-@pytest.fixture(params=["polling", "webhook"])
+TRANSPORTS: tuple[TransportName, ...] = ("aiogram", "ptb")
+MODES = ("polling", "webhook")
+
+
+@pytest.fixture(
+    params=[(transport, mode) for transport in TRANSPORTS for mode in MODES],
+    ids=lambda param: "-".join(param),
+)
 async def world(
     request: pytest.FixtureRequest, database_url: str, clock: ManualClock
 ) -> AsyncIterator[World]:
-    """The bot by long polling, and again by webhook: every dialogue must hold for both."""
+    """The bot on aiogram and on python-telegram-bot, each by long polling and by webhook:
+    every dialogue must hold for all four."""
+    transport, mode = request.param
     standin = BotAPIStandIn(DEFAULT_TOKEN)
     await standin.start()
-    world = World(standin, database_url, clock, free_port() if request.param == "webhook" else 0)
+    port = free_port() if mode == "webhook" else 0
+    world = World(standin, database_url, clock, port, transport)
     await world.start()
     try:
         yield world

@@ -113,3 +113,13 @@ def test_dates_read_naturally() -> None:
     moment = datetime(2026, 11, 25, 6, 30, tzinfo=UTC)
     assert TEXTS.when("zh_Hans", moment) == "11月25日 14:30"
     assert TEXTS.when("en", moment) == "Nov 25, 14:30"
+
+
+def test_every_command_in_the_menu_exists_and_is_described() -> None:
+    from bot.app import COMMANDS
+    from handlers.app import ROUTERS
+
+    registered = {r.key for router in ROUTERS for r in router.routes if r.kind == "command"}
+    assert set(COMMANDS) <= registered
+    for lang in ("zh_Hans", "en"):
+        assert all(f"cmd-{name}" in TEXTS.keys(lang) for name in COMMANDS), lang

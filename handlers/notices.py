@@ -1,0 +1,448 @@
+"""Notices 通知: /notice to write one (place → text → preview → send now or later), 收到 to
+acknowledge, the sender's live tally, the list of who has not acknowledged and one reminder,
+/notices for residents (recent notices, and whether to get them in private too).
+
+Every message here goes through the outbox like any other; the broadcast is `bulk` (it yields
+to replies and pings), and the sender's status message carries an outbox key so that the tally
+can be edited into it even while it is still queued.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from domain.clock import Clock
+from domain.notices import Audience, NoticeBoard, Place, may_send, places_of, wants_private
+from handlers.asking import ask
+from handlers.dispatch import Router
+from handlers.events import Button, Edit, Effect, Message, Pin, Press, Send, T, t
+from handlers.i18n import DEFAULT_LANGUAGE
+from handlers.jobs import Jobs
+from handlers.outgoing import keep_on_commit
+from handlers.replies import Replies, Rows
+from handlers.views import name_of
+from storage.db import session as open_session
+from storage.models import (
+    Building,
+    Community,
+    Compound,
+    Conversation,
+    Grid,
+    Person,
+    RoleGrant,
+    ScopeKind,
+)
+from storage.models_notices import Notice
+
+router = Router("notices")
+
+ASK_TEXT = "notice-text"
+PREVIEW_CHARS = 60
+LATER = {"60": timedelta(hours=1), "180": timedelta(hours=3)}
+
+
+def status_key(notice: Notice) -> str:
+    """The outbox key of the sender's status message (the tally is edited into it)."""
+    return f"notice:{notice.id}:status"
+
+
+def group_key(notice: Notice, chat_id: int) -> str:
+    return f"notice:{notice.id}:{chat_id}"
+
+
+# --- how places and notices read ---------------------------------------------------------------
+
+
+def place_name(session: Session, place: Place, lang: str) -> T | str:
+    """A place as people call it, in the reader's language."""
+    if place.kind == ScopeKind.SUBDISTRICT or place.id is None:
+        return t("notice-place-subdistrict")
+    if place.kind == ScopeKind.COMMUNITY:
+        return name_of(session.get_one(Community, place.id), lang)
+    if place.kind == ScopeKind.GRID:
+        grid = session.get_one(Grid, place.id)
+        return grid.name_en if lang == "en" and grid.name_en else grid.name
+    if place.kind == ScopeKind.COMPOUND:
+        return name_of(session.get_one(Compound, place.id), lang)
+    building = session.get_one(Building, place.id)
+    compound = session.get_one(Compound, building.compound_id)
+    return f"{name_of(compound, lang)} {name_of(building, lang)}"
+
+
+def _place(notice: Notice) -> Place:
+    return Place(notice.scope_kind, notice.scope_id)
+
+
+def _body(session: Session, notice: Notice, lang: str) -> T:
+    sender = session.get_one(Person, notice.sender_id)
+    return t(
+        "notice-body",
+        place=place_name(session, _place(notice), lang),
+        sender=sender.name,
+        text=notice.text,
+    )
+
+
+def _status(session: Session, board: NoticeBoard, notice: Notice) -> T:
+    acked, total = board.tally(notice)
+    return t(
+        "notice-status",
+        place=place_name(session, _place(notice), DEFAULT_LANGUAGE),
+        groups=notice.groups,
+        residents=total,
+        acked=acked,
+    )
+
+
+def _status_buttons(notice: Notice) -> list[list[Button]]:
+    return [
+        [
+            Button(t("notice-btn-who"), f"nt:who:{notice.id}"),
+            Button(t("notice-btn-remind"), f"nt:rm:{notice.id}"),
+        ]
+    ]
+
+
+def _queue(
+    replies: Replies,
+    chat_id: int,
+    lang: str,
+    text: T | str,
+    buttons: Rows = (),
+    *,
+    photo: str | None = None,
+    document: str | None = None,
+    key: str | None = None,
+    bulk: bool = False,
+) -> None:
+    replies.effects.append(
+        Send(
+            chat_id,
+            replies.texts.render(lang, text),
+            replies.texts.keyboard(lang, buttons),
+            photo=photo,
+            document=document,
+            key=key,
+            bulk=bulk,
+        )
+    )
+
+
+def publish(session: Session, board: NoticeBoard, notice: Notice, replies: Replies) -> Audience:
+    """Send a notice to its groups and private readers, and the sender their status message."""
+    audience = board.audience(notice)
+    board.mark_sent(notice, audience)
+    ack = [[Button(t("notice-btn-ack"), f"na:{notice.id}")]]
+    for group in audience.groups:
+        key = group_key(notice, group.chat_id)
+        _queue(
+            replies,
+            group.chat_id,
+            DEFAULT_LANGUAGE,
+            _body(session, notice, DEFAULT_LANGUAGE),
+            ack,
+            photo=notice.photo,
+            document=notice.document,
+            key=key,
+            bulk=True,
+        )
+        if notice.pin:
+            replies.effects.append(Pin(group.chat_id, key=key))
+    for person in audience.private:
+        assert person.telegram_id is not None
+        lang = replies.language_of(person)
+        _queue(
+            replies,
+            person.telegram_id,
+            lang,
+            _body(session, notice, lang),
+            ack,
+            photo=notice.photo,
+            document=notice.document,
+            bulk=True,
+        )
+    sender = session.get_one(Person, notice.sender_id)
+    chat = notice.status_chat_id or sender.telegram_id
+    if chat is not None:
+        _queue(
+            replies,
+            chat,
+            replies.language_of(sender),
+            _status(session, board, notice),
+            _status_buttons(notice),
+            key=status_key(notice),
+        )
+    return audience
+
+
+def _refresh_status(session: Session, board: NoticeBoard, notice: Notice, replies: Replies) -> None:
+    """Edit the live tally into the sender's status message (queued or already sent)."""
+    sender = session.get_one(Person, notice.sender_id)
+    chat = notice.status_chat_id or sender.telegram_id
+    if chat is None:
+        return
+    lang = replies.language_of(sender)
+    replies.effects.append(
+        Edit(
+            chat,
+            0,
+            replies.texts.render(lang, _status(session, board, notice)),
+            replies.texts.keyboard(lang, _status_buttons(notice)),
+            key=status_key(notice),
+        )
+    )
+
+
+# --- writing a notice --------------------------------------------------------------------------
+
+
+@router.command("notice", private_only=True)
+def new_notice(
+    session: Session, person: Person, grants: list[RoleGrant], replies: Replies, lang: str
+) -> None:
+    places = places_of(session, grants)
+    if not places:
+        replies.reply(t("notice-not-allowed"))
+        return
+    buttons = [
+        Button(place_name(session, p, lang), f"nt:to:{p.kind}:{p.id or 0}") for p in places[:40]
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([Button(t("btn-cancel"), "cx")])
+    replies.reply(t("notice-pick-place"), rows)
+
+
+def _mine(session: Session, person: Person, raw: str) -> Notice | None:
+    notice = session.get(Notice, int(raw)) if raw.isdigit() else None
+    return notice if notice is not None and notice.sender_id == person.id else None
+
+
+@router.callback("nt")
+def notice_button(
+    event: Press,
+    session: Session,
+    person: Person,
+    grants: list[RoleGrant],
+    replies: Replies,
+    clock: Clock,
+    tz: ZoneInfo,
+    lang: str,
+) -> None:
+    parts = event.data.split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    if action == "to" and len(parts) == 4:
+        place = Place(parts[2], None if parts[2] == ScopeKind.SUBDISTRICT else int(parts[3]))
+        if not may_send(session, grants, place):
+            replies.answer(t("notice-not-your-place"), alert=True)
+            return
+        expires = clock.now() + timedelta(hours=1)
+        data = {"kind": place.kind, "id": place.id}
+        ask(session, event.sender.id, ASK_TEXT, data, expires)
+        replies.answer()
+        replies.edit(t("notice-ask-text", place=place_name(session, place, lang)))
+        return
+    notice = _mine(session, person, parts[2]) if len(parts) > 2 else None
+    if notice is None:
+        replies.answer(t("error-not-yours"), alert=True)
+        return
+    board = NoticeBoard(session, clock)
+    if action in ("go", "pin", "at", "x") and notice.state != "draft":
+        replies.answer(t("notice-already", state=t(f"notice-state-{notice.state}")), alert=True)
+        return
+    if action == "pin":
+        notice.pin = not notice.pin
+        session.add(notice)
+        replies.answer()
+        replies.edit(*_preview(session, board, notice, lang))
+    elif action == "x":
+        notice.state = "cancelled"
+        session.add(notice)
+        replies.answer(t("cancelled"))
+        replies.edit(t("cancelled"))
+    elif action == "go":
+        audience = publish(session, board, notice, replies)
+        replies.answer(t("notice-sent-toast"))
+        replies.edit(
+            t(
+                "notice-sent",
+                groups=len(audience.groups),
+                people=len(audience.private),
+            )
+        )
+    elif action == "at" and len(parts) == 4:
+        now = clock.now()
+        if parts[3] in LATER:
+            at = now + LATER[parts[3]]
+        else:  # tomorrow morning, local time
+            local = now.astimezone(tz) + timedelta(days=1)
+            at = datetime(local.year, local.month, local.day, 8, 0, tzinfo=tz)
+        board.schedule(notice, at)
+        replies.answer()
+        replies.edit(t("notice-scheduled", when=at))
+    elif action == "who":
+        missing = board.unacknowledged(notice)
+        replies.answer()
+        if not missing:
+            replies.reply(t("notice-all-acked"))
+            return
+        names = "\n".join(f"• {p.name or p.telegram_id}" for p in missing[:100])
+        replies.reply(t("notice-missing", count=len(missing), names=names))
+    elif action == "rm":
+        if notice.reminded_at is not None:
+            replies.answer(t("notice-reminded-before"), alert=True)
+            return
+        missing = [p for p in board.unacknowledged(notice) if p.telegram_id]
+        notice.reminded_at = clock.now()
+        session.add(notice)
+        ack = [[Button(t("notice-btn-ack"), f"na:{notice.id}")]]
+        for resident in missing:
+            rlang = replies.language_of(resident)
+            replies.to(resident, t("notice-reminder", body=_body(session, notice, rlang)), ack)
+        replies.answer(t("notice-reminded", count=len(missing)), alert=True)
+    else:
+        replies.answer(t("error-stale-button"), alert=True)
+
+
+def _preview(session: Session, board: NoticeBoard, notice: Notice, lang: str) -> tuple[T, Rows]:
+    audience = board.audience(notice)
+    text = t(
+        "notice-preview",
+        body=_body(session, notice, lang),
+        groups=len(audience.groups),
+        people=len(audience.private),
+        residents=len(audience.residents),
+        pin=t("notice-pin-on" if notice.pin else "notice-pin-off"),
+        attachment=t("notice-has-photo")
+        if notice.photo
+        else (t("notice-has-file") if notice.document else ""),
+    )
+    n = notice.id
+    rows: Rows = [
+        [Button(t("notice-btn-send"), f"nt:go:{n}")],
+        [
+            Button(t("notice-btn-1h"), f"nt:at:{n}:60"),
+            Button(t("notice-btn-3h"), f"nt:at:{n}:180"),
+            Button(t("notice-btn-tomorrow"), f"nt:at:{n}:t8"),
+        ],
+        [
+            Button(t("notice-btn-pin"), f"nt:pin:{n}"),
+            Button(t("btn-cancel"), f"nt:x:{n}"),
+        ],
+    ]
+    return text, rows
+
+
+@router.awaiting(ASK_TEXT)
+def notice_text(
+    event: Message,
+    session: Session,
+    person: Person,
+    grants: list[RoleGrant],
+    pending: Conversation,
+    replies: Replies,
+    clock: Clock,
+    lang: str,
+) -> None:
+    data = pending.data or {}
+    place = Place(str(data.get("kind")), data.get("id"))
+    document = getattr(event, "document", None)
+    if not event.text.strip() and event.photo is None and document is None:
+        replies.reply(t("notice-ask-text", place=place_name(session, place, lang)))
+        return
+    session.delete(pending)
+    if not may_send(session, grants, place):  # roles may have changed meanwhile
+        replies.reply(t("notice-not-your-place"))
+        return
+    board = NoticeBoard(session, clock)
+    notice = board.draft(
+        person,
+        place,
+        event.text.strip(),
+        photo=event.photo,
+        document=document,
+        status_chat_id=event.chat.id,
+    )
+    replies.reply(*_preview(session, board, notice, lang))
+
+
+# --- residents ---------------------------------------------------------------------------------
+
+
+@router.callback("na")
+def acknowledge(
+    event: Press, session: Session, person: Person, replies: Replies, clock: Clock
+) -> None:
+    raw = event.data.split(":", 1)[1]
+    notice = session.get(Notice, int(raw)) if raw.isdigit() else None
+    if notice is None or notice.state != "sent":
+        replies.answer(t("error-stale-button"), alert=True)
+        return
+    board = NoticeBoard(session, clock)
+    if not board.acknowledge(notice, person):
+        replies.answer(t("notice-acked-before"))
+        return
+    replies.answer(t("notice-acked"))
+    _refresh_status(session, board, notice, replies)
+
+
+@router.command("notices", private_only=True)
+def my_notices(session: Session, person: Person, replies: Replies, clock: Clock, lang: str) -> None:
+    board = NoticeBoard(session, clock)
+    notices = board.recent_for(person)
+    private = person.id is not None and wants_private(session, person.id)
+    toggle = [[Button(t("notice-btn-private-off" if private else "notice-btn-private-on"), "np")]]
+    if not notices:
+        replies.reply(t("notice-none"), toggle)
+        return
+    lines = []
+    for notice in notices:
+        text = notice.text if len(notice.text) <= PREVIEW_CHARS else notice.text[:PREVIEW_CHARS]
+        lines.append(
+            replies.render(
+                t(
+                    "notice-line",
+                    when=notice.sent_at or notice.created_at,
+                    place=place_name(session, _place(notice), lang),
+                    text=text,
+                )
+            )
+        )
+    replies.reply(t("notice-list", lines="\n".join(lines)), toggle)
+
+
+@router.callback("np")
+def private_delivery(
+    event: Press, session: Session, person: Person, replies: Replies, clock: Clock
+) -> None:
+    if person.id is None or person.building_id is None:
+        replies.answer(t("notice-need-home"), alert=True)
+        return
+    board = NoticeBoard(session, clock)
+    private = not wants_private(session, person.id)
+    board.set_private(person, private)
+    replies.answer(t("notice-private-on" if private else "notice-private-off"), alert=True)
+
+
+# --- the clock ---------------------------------------------------------------------------------
+
+
+def send_due(jobs: Jobs) -> list[Effect]:
+    """Publish scheduled notices whose time has come, each in its own transaction."""
+    with open_session(jobs.engine) as session:
+        ids = [n.id for n in NoticeBoard(session, jobs.clock).due()]
+    for notice_id in ids:
+        with open_session(jobs.engine) as session:
+            replies = Replies(None, jobs.texts)
+            keep_on_commit(session, replies, jobs.clock)
+            board = NoticeBoard(session, jobs.clock)
+            notice = session.exec(
+                select(Notice).where(Notice.id == notice_id).with_for_update()
+            ).one()
+            if notice.state != "scheduled":  # another run took it
+                continue
+            publish(session, board, notice, replies)
+            session.commit()
+    return []
