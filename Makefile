@@ -19,8 +19,10 @@ test:  ## lint, then the tests on SQLite
 test-pg:  ## the tests on the local PostgreSQL as well
 	python3 dev.py test --no-lint --database postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-bench:  ## the benchmarks in bench/
-	python3 dev.py bench
+bench:  ## the benchmarks in bench/ (loop, notice, classify)
+	python3 dev.py bench loop
+	python3 dev.py bench classify
+	python3 dev.py bench notice
 
 lock:  ## re-pin requirements.lock after editing pyproject.toml
 	python3 dev.py lock

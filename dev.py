@@ -3,7 +3,8 @@
 
     python3 dev.py run                 # the service (the local simulator when no token is set)
     python3 dev.py test [--database URL] [--no-lint] [pytest args]
-    python3 dev.py lint | bench | lock | install
+    python3 dev.py bench loop|notice|classify [options]
+    python3 dev.py lint | lock | install
 
 The first call makes .venv/ and installs exactly what requirements.lock pins (with hashes);
 later calls reinstall only when the lock file or pyproject.toml changed.
@@ -85,6 +86,15 @@ def test(args: list[str]) -> int:
     return run(BIN / "python", "-m", "pytest", *rest, env=env)
 
 
+def bench(args: list[str]) -> int:
+    """Run one benchmark script: bench/bench_<name>.py (loop, notice, classify)."""
+    names = sorted(p.stem.removeprefix("bench_") for p in (ROOT / "bench").glob("bench_*.py"))
+    if not args or args[0] not in names:
+        say(f"usage: python3 dev.py bench {{{'|'.join(names)}}} [options]")
+        return 2
+    return run(BIN / "python", ROOT / "bench" / f"bench_{args[0]}.py", *args[1:])
+
+
 def lock() -> None:
     """Re-pin every dependency (after editing pyproject.toml)."""
     check(
@@ -124,7 +134,7 @@ def main() -> int:
         lint()
         return 0
     if command == "bench":
-        return run(BIN / "python", "-m", "bench", *args)
+        return bench(args)
     say(f"unknown command {command!r}")
     print(__doc__)
     return 2

@@ -58,6 +58,7 @@ router = Router("deliberation")
 ASK_TIMEOUT = timedelta(hours=2)
 TEXT_LIMIT = 2000
 RULES = [r.value for r in tally.Rule]
+SHARES = ("1/2", "2/3", "3/4")  # for the "quorum" rule: of the roll taking part, of votes to pass
 Page = Callable[[str], str]  # a text rendered in one language
 
 # --- reading a topic ---------------------------------------------------------------------------
@@ -532,6 +533,14 @@ def card_buttons(
                     b("dl-btn-vote-days", "vd", days=topic.vote_days),
                     b("dl-btn-options", "op"),
                     b("dl-btn-parties", "pt"),
+                    *(
+                        [
+                            b("dl-btn-quorum", "qu", value=topic.quorum),
+                            b("dl-btn-share", "ps", value=topic.share),
+                        ]
+                        if topic.rule == tally.Rule.QUORUM
+                        else []
+                    ),
                 ]
             )
             rows += [[b("dl-btn-fix-roll", "fx")], [b("dl-btn-merge", "mrg")]]
@@ -908,6 +917,11 @@ def _steward(
         return "dl-done-configured"
     if verb == "vd":
         desk.configure(topic, person, grants, vote_days=_cycle(VOTE_DAYS, topic.vote_days))
+        return "dl-done-configured"
+    if verb in ("qu", "ps") and topic.rule == tally.Rule.QUORUM:
+        field = "quorum" if verb == "qu" else "share"
+        value = _cycle(SHARES, getattr(topic, field))
+        desk.configure(topic, person, grants, **{field: value})
         return "dl-done-configured"
     if verb == "fx":
         desk.fix_roll(topic, person, grants)

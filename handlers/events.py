@@ -48,6 +48,7 @@ class Message:
     addressed: bool = False  # in a group: mentions the bot or replies to it
     command: str | None = None  # "start" for "/start@linli_bot args"
     args: str = ""
+    document: str | None = None  # file id of an attached file (a notice may carry one)
 
     @property
     def key(self) -> str:

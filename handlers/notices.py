@@ -348,7 +348,7 @@ def notice_text(
 ) -> None:
     data = pending.data or {}
     place = Place(str(data.get("kind")), data.get("id"))
-    document = getattr(event, "document", None)
+    document = event.document
     if not event.text.strip() and event.photo is None and document is None:
         replies.reply(t("notice-ask-text", place=place_name(session, place, lang)))
         return

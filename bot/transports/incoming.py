@@ -60,6 +60,7 @@ class Incoming:
     kind: str  # "text", or the content kind ("sticker", "voice", "photo" …)
     entities: Sequence[Entity]  # of the text, or of the caption
     reply_to_user_id: int | None  # the author of the message this one replies to
+    document: str | None = None  # file id of an attached file
 
 
 def utf16_slice(text: str, offset: int, length: int) -> str:
@@ -100,6 +101,7 @@ def read_message(incoming: Incoming, bot_id: int, bot_username: str | None) -> M
         addressed,
         command,
         args,
+        document=incoming.document,
     )
 
 

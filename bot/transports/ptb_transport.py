@@ -184,6 +184,7 @@ def _message(update_id: int, msg: TgMessage, me: TgUser) -> Message | None:
                 for e in msg.entities or msg.caption_entities or ()
             ],
             replied.from_user.id if replied and replied.from_user else None,
+            msg.document.file_id if msg.document else None,
         ),
         me.id,
         me.username,

@@ -339,3 +339,18 @@ async def test_compound_topic_with_custom_choices_closed_early_with_a_reason(
     assert "• 西门：1 票" in result and "✅ 结论：通过（西门）" in result
     record = (await world.say("r1", "/topic TD-YS001"))[0]
     assert "张社区 结束投票并计票：物业需要尽快安装" in record
+
+
+async def test_the_quorum_rule_takes_its_thresholds_from_the_card(world: World) -> None:
+    await propose_and_accept(world)
+    staff = world.user("td-staff").id
+    await world.press("td-staff", "规则：简单多数")
+    labels = world.buttons(staff)
+    assert "参与人数下限 1/2" in labels and "通过比例 1/2" in labels
+    await world.press("td-staff", "参与人数下限 1/2")
+    await world.press("td-staff", "通过比例 1/2")
+    await world.press("td-staff", "通过比例 2/3")
+    labels = world.buttons(staff)
+    assert "参与人数下限 2/3" in labels and "通过比例 3/4" in labels
+    await world.press("td-staff", "规则：法定人数")  # on to art. 278: the thresholds are the law's
+    assert not any(label.startswith("参与人数下限") for label in world.buttons(staff))

@@ -171,3 +171,17 @@ async def test_a_sender_cannot_reach_beyond_their_places(world: World) -> None:
     await world.say("r1", "3栋今晚8点开楼栋会")
     await world.press("r1", "确认发送")
     assert notice_chats(world, "3栋今晚8点开楼栋会") == [BUILDING_GROUP.id]
+
+
+async def test_a_notice_can_carry_a_file(world: World) -> None:
+    menu = await world.say("td-staff", "/notice")
+    assert "通知发给哪里" in menu[0]
+    await world.press("td-staff", "铜都花园")
+    world.inbox("td-staff")
+    preview = await world.say(
+        "td-staff", document=True, document_name="停水安排.pdf", caption="停水安排见附件"
+    )
+    assert "预览" in preview[0]
+    await world.press("td-staff", "确认发送")
+    copy = world.standin.last_sent(GROUP.id)
+    assert copy is not None and "document" in copy and "停水安排见附件" in copy["caption"]
