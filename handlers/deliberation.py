@@ -1089,11 +1089,7 @@ def _choice_of(desk: Deliberation, topic: Topic, texts: Texts, word: str) -> str
     return None
 
 
-_PARTY_WORDS = {
-    "residents_committee": ("居委", "居民委员会", "resident"),
-    "owners_committee": ("业委", "业主委员会", "owner"),
-    "property_company": ("物业", "property"),
-}
+PARTIES = ("residents_committee", "owners_committee", "property_company")
 
 
 @router.awaiting("dl-decline")
@@ -1206,7 +1202,7 @@ def _answer(
     if kind == "dl-parties":
         parties: dict[str, str] = {}
         for line in text.splitlines():
-            found = _party_kind(line)
+            found = _party_kind(line, texts)
             pieces = re.split(r"[:：]", line, maxsplit=1)
             name = pieces[1].strip() if len(pieces) == 2 else ""
             if found and name:
@@ -1334,10 +1330,12 @@ def _answer(
     return None
 
 
-def _party_kind(line: str) -> str | None:
+def _party_kind(line: str, texts: Texts) -> str | None:
+    """Which named party a line of "party: name" is about, by the words the catalogues list."""
     head = re.split(r"[:：]", line, maxsplit=1)[0].lower()
-    for kind, words in _PARTY_WORDS.items():
-        if any(w in head for w in words):
+    for kind in PARTIES:
+        words = ",".join(texts.get(lang, f"dl-party-words-{kind}") for lang in ("zh_Hans", "en"))
+        if any(w.strip() and w.strip().lower() in head for w in words.split(",")):
             return kind
     return None
 
