@@ -28,7 +28,7 @@ from storage.models import Community, Compound
 log = logging.getLogger("linli")
 
 COMMANDS = (
-    "start", "report", "my", "tickets", "ticket", "notices", "notice",
+    "start", "report", "my", "tickets", "ticket", "hot", "stats", "notices", "notice",
     "propose", "topics", "topic", "vote", "comment", "dhelp",
     "language", "help", "cancel",
 )  # fmt: skip

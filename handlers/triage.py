@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from domain.clock import Clock
-from domain.insights import frequent_problems
+from domain.insights import Rates, frequent_problems, rates
 from domain.lifecycle import Refused
 from domain.same_problem import SameProblemPolicy
 from domain.tickets import TicketDesk
@@ -127,6 +127,47 @@ def split_pick(
     replies.edit(t("split-done", number=new.number))
 
 
+def _overseen(grants: list[RoleGrant]) -> list[int] | None:
+    """The communities a staff member oversees (None: all of them)."""
+    if any(g.role in ("subdistrict_staff", "admin") for g in grants):
+        return None
+    return [
+        g.scope_id
+        for g in grants
+        if g.role == "community_staff" and g.scope_kind == ScopeKind.COMMUNITY and g.scope_id
+    ]
+
+
+@router.command("stats", private_only=True)
+def stats(
+    person: Person, grants: list[RoleGrant], replies: Replies, session: Session, clock: Clock
+) -> None:
+    """The last 30 days' response, resolution and satisfaction rates, for the monthly meeting."""
+    if not _staff(grants):
+        replies.reply(t("error-no-role"))
+        return
+    since = clock.now() - timedelta(days=30)
+    rows = rates(session, since, _overseen(grants))
+    if not rows:
+        replies.reply(t("stats-none"))
+        return
+    lines = "\n".join(
+        replies.render(
+            t(
+                "stats-line",
+                community=row.community,
+                opened=row.opened,
+                response=Rates.share(row.responded_in_time, row.opened),
+                resolution=Rates.share(row.resolved, row.opened),
+                satisfaction=Rates.share(row.satisfied, row.rated),
+                rated=row.rated,
+            )
+        )
+        for row in rows
+    )
+    replies.reply(t("stats-list", since=since, lines=lines))
+
+
 @router.command("hot", private_only=True)
 def hot(
     person: Person, grants: list[RoleGrant], replies: Replies, session: Session, clock: Clock
@@ -135,18 +176,8 @@ def hot(
     if not _staff(grants):
         replies.reply(t("error-no-role"))
         return
-    everywhere = any(g.role in ("subdistrict_staff", "admin") for g in grants)
-    communities = (
-        None
-        if everywhere
-        else [
-            g.scope_id
-            for g in grants
-            if g.role == "community_staff" and g.scope_kind == ScopeKind.COMMUNITY and g.scope_id
-        ]
-    )
     since = clock.now() - timedelta(days=7)
-    rows = frequent_problems(session, since, communities)
+    rows = frequent_problems(session, since, _overseen(grants))
     if not rows:
         replies.reply(t("hot-none"))
         return

@@ -50,3 +50,20 @@ async def test_an_empty_group_report_asks_for_words(world: World) -> None:
 
     answer = await world.say("r1", "#报事", chat=GROUP)
     assert "请在消息里写上要反映的问题" in answer[0]
+
+
+async def test_the_monthly_figures_for_the_joint_meeting(world: World) -> None:
+    await world.say("r1", "楼道灯坏了")  # accepted in time, resolved, rated satisfied
+    await world.press("gw1", "受理")
+    await world.press("gw1", "办结")
+    await world.say("gw1", "换了灯泡")
+    await world.press("r1", "满意")
+    await world.say("r2", "小区门口有人乱摆摊")  # still waiting to be accepted
+    await world.say("r3", "楼下垃圾没人收")  # another community
+    figures = await world.say("td-staff", "/stats")
+    assert "铜都社区：工单 2 张 · 响应率 50% · 解决率 50% · 满意率 100%（1 人评价）" in figures[0]
+    assert "西花苑" not in figures[0]
+    everything = await world.say("centre", "/stats")
+    assert "西花苑社区：工单 1 张" in everything[0]
+    refused = await world.say("r1", "/stats")
+    assert "没有这个权限" in refused[0]
