@@ -122,7 +122,8 @@ def ensure_sample_org(app: App) -> None:
 async def start_simulator(app: App) -> tuple[str, web.AppRunner]:
     """Serve the stand-in and the page; returns the Bot API base URL and the runner."""
     ensure_sample_org(app)
-    standin = BotAPIStandIn(SIMULATOR_TOKEN)
+    # The bot's profile name is BotFather's business in Telegram; in the simulator it is ours.
+    standin = BotAPIStandIn(SIMULATOR_TOKEN, bot_name=app.texts.get("zh_Hans", "sim-bot-name"))
     web_app = standin.make_app()
 
     async def people() -> Sequence[SimPerson]:

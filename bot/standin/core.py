@@ -66,7 +66,7 @@ class StandInCore:
         token: str = DEFAULT_TOKEN,
         *,
         bot_username: str = "linli_bot",
-        bot_name: str = "邻里 Linli",
+        bot_name: str = "Linli",
         enforce_limits: bool = False,
         limits: Limits | None = None,
         strict_chats: bool = False,
