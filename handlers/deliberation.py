@@ -636,6 +636,12 @@ def propose(
     _file_proposal(text, session, person, replies, clock, binding)
 
 
+def _answered_topic(session: Session, pending: Conversation) -> Topic | None:
+    """The topic a typed answer is about; the question is answered either way."""
+    session.delete(pending)
+    return session.get(Topic, int(pending.data.get("topic", 0)))
+
+
 def _ask_plain(session: Session, who: int, kind: str, clock: Clock) -> None:
     ask(session, who, kind, {}, clock.now() + ASK_TIMEOUT)
 
@@ -1127,7 +1133,7 @@ def steward_answer(
     desk = Deliberation(session, clock)
     topic = session.get(Topic, int(pending.data.get("topic", 0)))
     if topic is None or topic.version != pending.data.get("version"):
-        session.delete(pending)
+        session.delete(pending)  # the question is void: the topic moved on meanwhile
         replies.reply(t("dl-changed"))
         return
     board = Board(desk, replies)
@@ -1435,9 +1441,8 @@ def comment_text(
     if not text:
         replies.reply(t("dl-ask-need-text"))
         return
-    session.delete(pending)
     desk = Deliberation(session, clock)
-    topic = session.get(Topic, int(pending.data.get("topic", 0)))
+    topic = _answered_topic(session, pending)
     if topic is None:
         replies.reply(t("error-stale-button"))
         return
@@ -1590,9 +1595,8 @@ def evaluation_comment(
     if not text:
         replies.reply(t("dl-ask-need-text"))
         return
-    session.delete(pending)
     desk = Deliberation(session, clock)
-    topic = session.get(Topic, int(pending.data.get("topic", 0)))
+    topic = _answered_topic(session, pending)
     if topic is None:
         replies.reply(t("error-stale-button"))
         return
