@@ -33,6 +33,7 @@ from sqlmodel import Session, col, select
 from domain import tally
 from domain.clock import Clock, aware
 from domain.lifecycle import Refused
+from nlp.privacy import mask_pii
 from storage.models import (
     Building,
     ChatBinding,
@@ -359,7 +360,8 @@ class Deliberation:
             kind, scope_id = "community", community_id
         else:
             raise Refused("dl-refused-register")
-        title = text.strip().splitlines()[0][:60]
+        # The title goes to groups and ballots (masked before it is cut: no half numbers).
+        title = mask_pii(text.strip().splitlines()[0])[:60]
         topic = Topic(
             number=self._next_number(community),
             community_id=community.id or 0,
@@ -404,8 +406,9 @@ class Deliberation:
         topic = Topic(
             number=self._next_number(community),
             community_id=community.id or 0,
-            title=title.strip()[:60] or tickets[0].text[:60],
-            text="\n".join(f"{tk.number}: {tk.text}" for tk in tickets),
+            # Made of residents' reports, read by all in scope: nobody's number goes along.
+            title=mask_pii(title.strip() or tickets[0].text)[:60],
+            text="\n".join(f"{tk.number}: {mask_pii(tk.text)}" for tk in tickets),
             proposer_id=person.id or 0,
             state=State.ACCEPTED,
             scope_kind=kind,
