@@ -34,6 +34,7 @@ from domain import tally
 from domain.clock import Clock, aware
 from domain.lifecycle import Refused
 from nlp.privacy import mask_pii
+from storage.locks import hold
 from storage.models import (
     Building,
     ChatBinding,
@@ -339,6 +340,9 @@ class Deliberation:
     # --- step 1: proposing -------------------------------------------------------------------
 
     def _next_number(self, community: Community) -> str:
+        """TD-YS001, TD-YS002 … per community. Held until the transaction ends, so that two
+        proposals at once (several worker threads) cannot both take the same number."""
+        hold(self.session, "topic-number", community.id or 0)
         prefix = f"{community.code}-YS"
         numbers = self.session.exec(
             select(Topic.number).where(col(Topic.number).startswith(prefix))
