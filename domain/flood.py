@@ -44,14 +44,15 @@ def tickets_opened(session: Session, person_id: int, since: datetime) -> list[da
     ]
 
 
-def held_since(session: Session, person_id: int, since: datetime) -> int:
-    """How many of this person's reports since `since` are held."""
+def held_since(session: Session, person_id: int, chat_id: int, since: datetime) -> int:
+    """How many of this person's reports sent into this chat since `since` are held."""
     return int(
         session.exec(
             select(func.count())
             .select_from(Report)
             .where(
                 Report.person_id == person_id,
+                Report.chat_id == chat_id,
                 Report.status == HELD,
                 col(Report.received_at) >= since,
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from domain.clock import aware
 from domain.flood import HELD, held_count, held_reports, may_handle
@@ -63,7 +63,9 @@ def open_held(
     """hd:<report id>: open the held report as a ticket (its author is told, as always)."""
     raw = event.data.partition(":")[2]
     valid = raw.isascii() and raw.isdigit() and len(raw) <= 9
-    report = session.get(Report, int(raw)) if valid else None
+    # Locked: two staff tapping the same report at once open one ticket, not two.
+    locked = select(Report).where(Report.id == int(raw)).with_for_update() if valid else None
+    report = session.exec(locked).first() if locked is not None else None
     if report is None or report.status != HELD:
         replies.answer(t("error-stale-button"), alert=True)
         return

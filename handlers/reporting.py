@@ -193,7 +193,7 @@ class Filing:
         opened = tickets_opened(self.session, reporter.id or 0, since)
         if len(opened) < self.flood.tickets:
             return False
-        earlier = held_since(self.session, reporter.id or 0, since)
+        earlier = held_since(self.session, reporter.id or 0, report.chat_id, since)
         report.status = HELD
         self.session.add(report)
         log.info("report %s held: %s opened %d tickets lately", report.id, reporter.id, len(opened))
