@@ -30,6 +30,9 @@ class SameProblemPolicy:
     threshold: float = 0.6  # similarity in the same building (reports that name no object)
     compound_margin: float = 0.15  # more similarity needed across buildings of one compound
     key_households: int = 3  # this many households make a routine ticket a key one
+    # categories that mean "not sure" (staff triage): a report in one may join an open ticket
+    # of another category, and the other way round, when place and kind of thing agree
+    unsure: tuple[str, ...] = ("service.other",)
 
 
 # similarity(report classification, other report classification) → [0, 1], e.g. nlp.similarity
@@ -61,23 +64,37 @@ def judge(
     policy: SameProblemPolicy,
     similarity: Similarity,
 ) -> Verdict:
-    """Is the report ``new`` about the same problem as the report ``old`` (same category)?
+    """Is the report ``new`` about the same problem as the report ``old``?
 
     The reports are their stored classifications: ``about`` (the kind of thing, from
     ``nlp.objects``), ``scope`` (``compound`` when it is named compound-wide: 停水, 路灯) and
     ``place`` (what the text named) beside the classifier's fields.
 
+    - The same category, or one is among the other's further categories (``others``); a
+      report or ticket in an unsure category (``policy.unsure``, staff triage) joins any
+      category, but only by the kind of thing.
     - Another spot is another place; so is a spot against no spot.
     - Both name a kind of thing: the same kind, in the same building — or compound-wide in
       either building, when neither report named a building.
     - Otherwise (reports kept before objects were known, or naming none): alike enough by
       ``similarity``, more so across buildings.
     """
+    new_category, old_category = new.get("category", ""), old.get("category", "")
+    related = (
+        new_category == old_category
+        or new_category in old.get("others", ())
+        or old_category in new.get("others", ())
+    )
+    unsure = new_category in policy.unsure or old_category in policy.unsure
+    if not related and not unsure:
+        return Verdict(False, 0.0, f"another category ({new_category}, {old_category})")
     score = similarity(dict(new), dict(old))
     if new_where.spot_id != old_where.spot_id:
         return Verdict(False, score, "another spot")
     same_building = new_where.building_id == old_where.building_id
     new_about, old_about = new.get("about"), old.get("about")
+    if not related and not (new_about and old_about):
+        return Verdict(False, score, "the category is unsure and no kind of thing to compare")
     if new_about and old_about:
         if new_about != old_about:
             return Verdict(False, score, f"another kind of thing ({new_about}, {old_about})")
@@ -119,7 +136,8 @@ def find_open_ticket(
     ``spot`` the spot it names, if any (``domain.places.locate``).
     """
     since = now - policy.window
-    categories = [classification.get("category", ""), *classification.get("others", ())]
+    # every open ticket of the compound: categories are judged pairwise (``judge``), as one
+    # report's further categories may hold the other's
     candidates = {
         ticket.id: ticket
         for ticket in session.exec(
@@ -128,7 +146,6 @@ def find_open_ticket(
             .where(
                 Building.compound_id == building.compound_id,
                 col(Ticket.state).in_([TicketState.OPEN, TicketState.IN_PROGRESS]),
-                col(Ticket.category).in_(categories),
                 col(Ticket.opened_at) >= since,
             )
         )
@@ -146,10 +163,12 @@ def find_open_ticket(
     )
     for ticket_id, stored in reports:
         ticket = candidates[ticket_id]
+        # the ticket's category as staff may have corrected it, not as first classified
+        old = {**(stored or {}), "category": ticket.category}
         verdict = judge(
             classification,
             here,
-            dict(stored or {}),
+            old,
             Where(ticket.building_id, ticket.spot_id),
             policy,
             similarity,
