@@ -207,7 +207,7 @@ class Reading:
     @property
     def reasons(self) -> tuple[str, ...]:
         """Why: the notes, then what each problem was read as."""
-        return self.notes + tuple(f"problem: {p.explain()}" for p in self.problems)
+        return self.notes + tuple(p.explain() for p in self.problems)
 
     def explain(self) -> str:
         """One line: the intent, then why."""
@@ -331,7 +331,7 @@ class IntentReader:
                 if pending is not None:
                     reason = f"{pending.kind} question waiting; chatter ({chatter}) answers it"
                     return Reading(Intent.ANSWER, (reason,))
-                return Reading(Intent.CHATTER, (f"chatter: {chatter}",))
+                return Reading(Intent.CHATTER, (f"only {chatter}",))
         praise = self._praise.search(folded)
         if praise is not None and self._but.search(folded) is None:
             note = f"thanks or praise: {praise.group()}"
@@ -454,10 +454,10 @@ class IntentReader:
             return ()
         ask = self._asks.search(folded)
         if ask is not None:
-            return (f"status: {name} + {ask.group()}",)
+            return (f"{name} + {ask.group()}",)
         for pattern_name, pattern in self._ask_patterns:
             if pattern.search(folded):
-                return (f"status: {name} + {pattern_name}",)
+                return (f"{name} + {pattern_name}",)
         return ()
 
     def _chatter_words(self, folded: str) -> str | None:
@@ -491,7 +491,7 @@ class IntentReader:
         assert self.places is not None
         place = self.places.resolve(mentions, home)
         cue = self._cues.search(folded)
-        why = f"address: {cue.group() + ' + ' if cue else ''}{place.label() or place.kind}"
+        why = f"{cue.group() + ' + ' if cue else ''}{place.label() or place.kind}"
         return Reading(Intent.ADDRESS, (why, *place.reasons), place=place, mentions=mentions)
 
     # -- problems ------------------------------------------------------------------------

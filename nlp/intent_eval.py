@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import click
-import yaml
 
-from nlp.intent import IntentReader, Pending, Reading
+from nlp.engine import Classifier
+from nlp.intent import IntentReader, Pending
 from nlp.places import PlaceIndex, ResolvedPlace
+from nlp.records import read_records
+from nlp.rules import RulesError
 
 __all__ = ["DEV", "SAMPLE_ORG", "TEST", "IntentScore", "evaluate_intents", "intent_group"]
 
@@ -136,10 +137,9 @@ def evaluate_intents(reader: IntentReader, rows: Iterable[dict[str, str]]) -> In
 def load_org_places(path: Path) -> PlaceIndex:
     """The places of an organisation file (names only; ``linli org import`` validates it)."""
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return PlaceIndex.from_mapping(data)
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
-        raise click.ClickException(f"cannot read the places of {path}: {exc}") from None
+        return PlaceIndex.from_file(path)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group("intent")
@@ -168,11 +168,11 @@ def evaluate_command(
     inputs: Sequence[Path], org: Path, rules_path: str | None, show_misses: bool
 ) -> None:
     """Intent, split and place accuracy on labelled messages."""
-    from nlp.cli import _classifier  # the classify command's loader: one error message
-    from nlp.records import read_records
-
-    places = load_org_places(org)
-    reader = IntentReader(_classifier(rules_path), places)
+    try:
+        classifier = Classifier.load(rules_path)
+    except RulesError as exc:
+        raise click.ClickException(str(exc)) from None
+    reader = IntentReader(classifier, load_org_places(org))
     for path in inputs or (DEV, TEST):
         score = evaluate_intents(reader, read_records(path))
         click.echo(score.format(path.name))

@@ -16,7 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
+
+import yaml
 
 from nlp.datafile import Words, fold, traditional_chars
 
@@ -237,6 +240,15 @@ class PlaceIndex:
                     )
                 )
         return cls(compounds, communities)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> PlaceIndex:
+        """From an organisation file (YAML); ``ValueError`` naming the file when unreadable."""
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            return cls.from_mapping(data)
+        except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"cannot read the places of {path}: {exc}") from None
 
     # -- finding -------------------------------------------------------------------------
 
