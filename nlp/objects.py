@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nlp.datafile import Words, fold, load_model, traditional_chars
 
@@ -48,18 +48,19 @@ class _ObjectsFile(BaseModel):
     not_objects: list[str] = Field(default_factory=list)
     objects: dict[str, _ObjectSpec] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> _ObjectsFile:
+    @field_validator("objects")
+    @classmethod
+    def _consistent(cls, objects: dict[str, _ObjectSpec]) -> dict[str, _ObjectSpec]:
         owner: dict[str, str] = {}
-        for code, spec in self.objects.items():
+        for code, spec in objects.items():
             for word in [*spec.words, *spec.wide]:
                 if word in owner and owner[word] != code:
                     raise ValueError(f"word {word!r} is listed under {owner[word]} and {code}")
                 owner[word] = code
             for other in spec.symptom_of:
-                if other not in self.objects:
+                if other not in objects:
                     raise ValueError(f"{code}: symptom_of names no object {other!r}")
-        return self
+        return objects
 
 
 class ObjectHit(NamedTuple):
