@@ -21,7 +21,7 @@ from domain.policy import DEFAULT_POLICY
 from domain.same_problem import SameProblemPolicy, find_open_ticket
 from domain.tickets import TicketDesk
 from handlers.reporting import _stored, stored_similarity  # the stored form the bot keeps
-from nlp import Classifier
+from nlp import Classification, Classifier
 from nlp.intent import IntentReader
 from storage import orgfile
 from storage.models import Building, Person, Report
@@ -60,6 +60,19 @@ def read_pairs(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def read_report(
+    session: Session, reader: IntentReader, text: str, home: Building, wording_only: bool = False
+) -> tuple[dict[str, Any], ReportPlace, Classification]:
+    """A report as the bot will keep it: its stored classification and its place."""
+    problem = reader.problems(text, compound_key(session, home))[0]
+    place = locate(session, home, problem.place)
+    stored = {**_stored(problem.classification), **problem.facts()}
+    if wording_only:  # as reports were kept before: no kind of thing, no place from the text
+        stored = _stored(problem.classification)
+        place = ReportPlace("home", home, place.compound)
+    return stored, place, problem.classification
+
+
 def _report(
     session: Session,
     reader: IntentReader,
@@ -68,16 +81,11 @@ def _report(
     home: Building,
     who: int,
     wording_only: bool = False,
-) -> tuple[Report, Person, dict[str, Any], ReportPlace, Any]:
+) -> tuple[Report, Person, dict[str, Any], ReportPlace, Classification]:
     person = Person(telegram_id=who, name=f"r{who}", building_id=home.id, created_at=clock.now())
     session.add(person)
     session.flush()
-    problem = reader.problems(text, compound_key(session, home))[0]
-    place = locate(session, home, problem.place)
-    stored = {**_stored(problem.classification), **problem.facts()}
-    if wording_only:  # as reports were kept before: no kind of thing, no place from the text
-        stored = _stored(problem.classification)
-        place = ReportPlace("home", home, place.compound)
+    stored, place, result = read_report(session, reader, text, home, wording_only)
     report = Report(
         chat_id=who,
         message_id=1,
@@ -89,7 +97,19 @@ def _report(
     )
     session.add(report)
     session.flush()
-    return report, person, stored, place, problem.classification
+    return report, person, stored, place, result
+
+
+def open_report(
+    session: Session, reader: IntentReader, desk: TicketDesk, text: str, home: str, who: int
+) -> int:
+    """Open a ticket for ``text`` from a resident of ``home`` (a building path); its id."""
+    report, person, _, place, result = _report(
+        session, reader, desk.clock, text, orgfile.resolve_building(session, home), who
+    )
+    ticket = open_at(desk, report, person, place, result).ticket
+    session.flush()
+    return ticket.id or 0
 
 
 def evaluate_joins(
