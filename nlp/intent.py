@@ -20,7 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -102,6 +102,7 @@ class _TicketNumber(_Model):
 class _Status(_Model):
     anchors: list[str] = Field(min_length=1)
     patterns: list[_Pattern] = Field(default_factory=list)
+    pattern_chars: str = ""  # every pattern's match holds one of these
     asks: list[str] = Field(min_length=1)
     ask_patterns: list[_Pattern] = Field(default_factory=list)
 
@@ -168,8 +169,7 @@ class Pending:
     required: bool = False
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):  # NamedTuples: made for every message, and fast to make
     """One problem of a message: its words, what it is, what it is about, where."""
 
     text: str
@@ -192,8 +192,7 @@ class Problem:
         return f"{c.category} {c.score:.2f} about {about} at {where}"
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """What a message is, and why."""
 
     intent: Intent
@@ -261,6 +260,8 @@ class IntentReader:
         self._ticket_filler = Words(w.lower() for w in r.ticket_number.filler)
         self._anchors = Words(w.lower() for w in r.status.anchors)
         self._anchor_patterns = [(p.name, re.compile(p.regex)) for p in r.status.patterns]
+        # the characters every anchor pattern needs one of (报, 反映, 说 …): a cheap first test
+        self._verbs = re.compile(f"[{re.escape(r.status.pattern_chars)}]")
         self._asks = Words(w.lower() for w in r.status.asks)
         self._ask_patterns = [(p.name, re.compile(p.regex)) for p in r.status.ask_patterns]
         self._chatter = Words(w.lower() for w in r.chatter.words)
@@ -444,7 +445,7 @@ class IntentReader:
     def _status(self, folded: str) -> tuple[str, ...]:
         anchor = self._anchors.search(folded)
         name = anchor.group() if anchor else None
-        if name is None:
+        if name is None and self._verbs.search(folded):
             for pattern_name, pattern in self._anchor_patterns:
                 m = pattern.search(folded)
                 if m:

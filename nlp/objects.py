@@ -10,7 +10,6 @@ compares (``domain/same_problem.py``) and where a message with several problems 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -73,8 +72,7 @@ class ObjectHit(NamedTuple):
     wide: bool  # named as a compound-wide thing (路灯, 停水)
 
 
-@dataclass(frozen=True)
-class Objects:
+class Objects(NamedTuple):  # a NamedTuple: one is made per message, and fast
     """What a text names, in the table's order of importance, and how widely."""
 
     codes: tuple[str, ...]

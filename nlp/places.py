@@ -317,6 +317,8 @@ class PlaceIndex:
                     self._relation(text, m.end(), stop),
                 )
             )
+        if not found:
+            return ()
         found.sort(key=lambda p: p.start)
         return tuple(found)
 
