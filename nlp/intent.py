@@ -28,6 +28,7 @@ from nlp.datafile import Words, fold, load_model, traditional_chars
 from nlp.engine import Classification
 from nlp.objects import Objects, ObjectTable
 from nlp.places import HOME, PlaceIndex, PlaceMention, ResolvedPlace
+from nlp.rules import PatternSpec
 
 __all__ = [
     "DEFAULT_INTENT_RULES",
@@ -62,18 +63,10 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _Pattern(_Model):
-    name: str
-    regex: str
+class _Pattern(PatternSpec):
+    """A named regular expression (the classifier's pattern, checked the same way)."""
 
-    @field_validator("regex")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
-        return value
+    name: str
 
 
 def _words(value: list[str]) -> list[str]:
