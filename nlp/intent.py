@@ -313,12 +313,16 @@ class IntentReader:
         tickets = self._tickets(text) if _has_six_digits(text) else ()
         objects = self.objects.find(text, folded=folded)
         if tickets:
-            return self._about_tickets(text, tickets, objects)
+            about = self._about_tickets(text, tickets, objects)
+            if about.intent == Intent.TICKET:
+                return about
+            return self._unless_danger(about, text, folded, objects, home)
         status = self._status(folded)
         if status:
-            return Reading(
+            reading = Reading(
                 Intent.STATUS, status, alternative=Intent.PROBLEM if objects.codes else None
             )
+            return self._unless_danger(reading, text, folded, objects, home)
         if not objects.codes and len(text) <= self.rules.chatter.max_chars:
             chatter = self._chatter_words(folded)
             if chatter is not None:
@@ -329,7 +333,8 @@ class IntentReader:
         praise = self._praise.search(folded)
         if praise is not None and self._but.search(folded) is None:
             note = f"thanks or praise: {praise.group()}"
-            return Reading(Intent.ANSWER if pending else Intent.CHATTER, (note,))
+            reading = Reading(Intent.ANSWER if pending else Intent.CHATTER, (note,))
+            return self._unless_danger(reading, text, folded, objects, home)
         mentions = self.places.find(text, folded=folded) if self.places else ()
         if mentions and not objects.codes:
             address = self._address(text, folded, mentions, home)
@@ -367,6 +372,28 @@ class IntentReader:
             why = f"emergency ({result.emergency}) while a {pending.kind} question waits"
             return Reading(Intent.PROBLEM, (why,), problems, alternative=Intent.ANSWER)
         return Reading(Intent.ANSWER, (f"answer to the required {pending.kind} question",))
+
+    def _unless_danger(
+        self, reading: Reading, text: str, folded: str, objects: Objects, home: str | None
+    ) -> Reading:
+        """A status question, a remark on a ticket or thanks that also tells of danger now
+        (「谢谢 快来人 有人晕倒了」) is a problem first: an emergency is never swallowed."""
+        result = self.classifier.classify(text)
+        if not result.emergency and result.urgency != "emergency":
+            return reading
+        mentions = self.places.find(text, folded=folded) if self.places else ()
+        problems, _ = self._problems(text, folded, objects, mentions, home, whole=result)
+        if not problems:
+            return reading
+        why = f"emergency ({result.emergency or result.urgency}) told with it"
+        return Reading(
+            Intent.PROBLEM,
+            (why, *reading.notes),
+            problems,
+            reading.tickets,
+            mentions=mentions,
+            alternative=reading.intent,
+        )
 
     def _optional(
         self,

@@ -241,3 +241,19 @@ def test_a_bad_intent_rules_file_names_the_line(tmp_path: Path) -> None:
     )
     with pytest.raises(RulesError, match=r"intent.yaml:3: ticket_number.regex: .*3 groups"):
         IntentRules.load(bad)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "谢谢 快来人 有人晕倒了",  # thanks
+        "我报的事怎么样了 楼道里着火了",  # a status question
+        "TD-261125-007 家里燃气泄漏了 好大的味道",  # a remark on a ticket
+    ],
+)
+def test_an_emergency_told_with_anything_else_is_never_swallowed(
+    reader: IntentReader, text: str
+) -> None:
+    reading = reader.read(text, home=HOME)
+    assert reading.intent == Intent.PROBLEM
+    assert reading.problems[0].classification.emergency is not None
