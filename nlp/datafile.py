@@ -1,6 +1,6 @@
 """YAML data files (intent cues, objects) read into pydantic models, errors naming the line.
 
-The same loader as the classification rules (``nlp.rules``): a bad file fails with
+Read as the classification rules are (``nlp.rules``): a bad file fails with
 ``RulesError("<file>:<line>: <field>: <message>")``.
 """
 
@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+# nlp.rules' YAML-with-line-numbers helpers, shared rather than copied (they are private there;
+# load_rules could in turn be load_model + its reference checks)
 from nlp.rules import RulesError, _line, _Loader, _plain
 
 __all__ = ["Words", "fold", "load_model", "traditional_chars"]
