@@ -293,6 +293,9 @@ def _attach_nlp() -> None:
 
     main.add_command(classify_command, "classify")
     main.add_command(rules_group, "rules")
+    from nlp.intent_eval import intent_group
+
+    main.add_command(intent_group, "intent")
 
 
 _attach_nlp()

@@ -15,13 +15,17 @@ from typing import TextIO
 import click
 
 from nlp.engine import Classifier
+from nlp.intent import Intent, IntentReader, Reading
+from nlp.intent_eval import intent_group
 from nlp.learn import learn_rules
 from nlp.metrics import evaluate
+from nlp.places import PlaceIndex
 from nlp.records import holdout_split, read_records, texts_and_labels
 from nlp.rules import RulesError
 from nlp.text import mask_pii
 
 __all__ = ["classify_command", "main", "rules_group"]
+
 
 _OUTPUT_COLUMNS = [
     "text",
@@ -32,6 +36,12 @@ _OUTPUT_COLUMNS = [
     "emergency",
     "score",
     "keywords",
+    # the intent step (nlp/intent.py): what the message is, its problems, their places
+    "intent",
+    "problems",
+    "places",
+    "objects",
+    "why",
 ]
 
 
@@ -88,13 +98,32 @@ _seed_option = click.option(
     default=False,
     help="Mask phone/ID/plate in the output text.",
 )
+@click.option(
+    "--org",
+    "org_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Organisation file whose places (buildings, compounds, spots) messages may name.",
+)
+@click.option(
+    "--home",
+    default=None,
+    help="The reporters' compound for places named without one (TD/铜都花园).",
+)
 def classify_command(
-    input_path: str, text_column: str, output_path: str, rules_path: str | None, mask: bool
+    input_path: str,
+    text_column: str,
+    output_path: str,
+    rules_path: str | None,
+    mask: bool,
+    org_path: str | None,
+    home: str | None,
 ) -> None:
     """Classify every message of a file; one output row per input row."""
     rows = _load_rows(input_path)
     texts, _ = _columns(rows, text_column)
     classifier = _classifier(rules_path)
+    reader = _intent_reader(classifier, org_path)
     out = _open_output(output_path)
     try:
         writer = csv.DictWriter(out, fieldnames=_OUTPUT_COLUMNS, lineterminator="\n")
@@ -111,6 +140,7 @@ def classify_command(
                     "emergency": result.emergency or "",
                     "score": f"{result.score:.4f}",
                     "keywords": ";".join(f"{m.term}:{m.weight:g}" for m in result.keywords),
+                    **_intent_columns(reader.read(text, home=home)),
                 }
             )
     finally:
@@ -118,6 +148,29 @@ def classify_command(
             out.close()
     if output_path != "-":
         click.echo(f"classified {len(texts)} rows -> {output_path}", err=True)
+
+
+def _intent_reader(classifier: Classifier, org_path: str | None) -> IntentReader:
+    try:
+        places = PlaceIndex.from_file(org_path) if org_path else None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    return IntentReader(classifier, places)
+
+
+def _intent_columns(reading: Reading) -> dict[str, str]:
+    """The intent step's columns of ``linli classify``."""
+    if reading.intent == Intent.ADDRESS and reading.place is not None:
+        places = reading.place.label()
+    else:
+        places = "|".join(p.place.label() or p.place.kind for p in reading.problems)
+    return {
+        "intent": str(reading.intent),
+        "problems": str(len(reading.problems)),
+        "places": places,
+        "objects": "|".join(",".join(p.objects.codes) for p in reading.problems),
+        "why": reading.explain(),
+    }
 
 
 @click.group("rules")
@@ -231,3 +284,4 @@ def main() -> None:
 
 main.add_command(classify_command)
 main.add_command(rules_group)
+main.add_command(intent_group)

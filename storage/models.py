@@ -59,6 +59,8 @@ class Compound(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", index=True)
     name: str
     name_en: str = ""
+    # short names residents use (西花苑 for 西花苑小区), for finding places in reports
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON))
 
 
 class Grid(SQLModel, table=True):
@@ -80,6 +82,21 @@ class Building(SQLModel, table=True):
     grid_id: int | None = Field(default=None, foreign_key="grid.id", index=True)
     name: str
     name_en: str = ""
+
+
+class Spot(SQLModel, table=True):
+    """Spot 地点: a named place of a compound (北门, 菜场, 篮球场, 车棚) a report can be about.
+
+    A ticket about a spot keeps it in ``Ticket.spot_id``; its building is then the one it is
+    routed through (the reporter's, when they live in that compound).
+    """
+
+    __table_args__ = (UniqueConstraint("compound_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    compound_id: int = Field(foreign_key="compound.id", index=True)
+    name: str
+    name_en: str = ""
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON))
 
 
 class Department(SQLModel, table=True):
@@ -166,6 +183,7 @@ class Ticket(SQLModel, table=True):
     number: str = Field(unique=True, index=True)
     community_id: int = Field(foreign_key="community.id", index=True)
     building_id: int | None = Field(default=None, foreign_key="building.id")
+    spot_id: int | None = Field(default=None, foreign_key="spot.id", index=True)  # see Spot
     grid_id: int | None = Field(default=None, foreign_key="grid.id", index=True)
     department_id: int | None = Field(default=None, foreign_key="department.id")
     reporter_id: int = Field(foreign_key="person.id", index=True)

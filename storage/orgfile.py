@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlmodel import Session, select
 
 from storage.models import (
@@ -27,6 +27,7 @@ from storage.models import (
     Role,
     RoleGrant,
     ScopeKind,
+    Spot,
 )
 
 SAMPLE = Path(__file__).parent / "sample" / "xinxialu.yaml"
@@ -36,14 +37,54 @@ class OrgFileError(ValueError):
     """A bad organisation file; the message says where."""
 
 
+def building_like(name: str) -> bool:
+    """「6栋」, 「6号楼」, 「6幢」: a building's name, not a spot's."""
+    digits = name.rstrip("栋号楼幢#")
+    return bool(digits) and digits != name and digits.isdigit()
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class SpotSpec(_Strict):
+    """A named spot of a compound (北门, 菜场, 篮球场); ``- 北门`` is short for ``{name: 北门}``."""
+
+    name: str = Field(min_length=1)
+    name_en: str = ""
+    aliases: list[str] = []  # other words residents use for it (菜市场 for 菜场)
 
 
 class CompoundSpec(_Strict):
     name: str
     name_en: str = ""
+    aliases: list[str] = []  # short names residents use (西花苑 for 西花苑小区)
     buildings: list[str] = Field(min_length=1)
+    spots: list[SpotSpec] = []
+
+    @field_validator("spots", mode="before")
+    @classmethod
+    def _spot_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"name": item} if isinstance(item, str) else item for item in value]
+        return value
+
+    @model_validator(mode="after")
+    def _spots_are_distinct(self) -> CompoundSpec:
+        seen: set[str] = set()
+        for spot in self.spots:
+            for word in (spot.name, *spot.aliases):
+                word = word.strip()
+                if not word:
+                    raise ValueError(f"spot {spot.name!r}: an empty name or alias")
+                if word in seen:
+                    raise ValueError(f"spot name {word!r} is listed twice in {self.name}")
+                if word in self.buildings or building_like(word):
+                    raise ValueError(
+                        f"spot {word!r} reads as a building; list buildings under `buildings`"
+                    )
+                seen.add(word)
+        return self
 
 
 class GridSpec(_Strict):
@@ -112,7 +153,9 @@ def load(path: Path) -> OrgSpec:
 
 def import_org(session: Session, spec: OrgSpec, now: datetime) -> dict[str, int]:
     """Create or update everything the file names; returns counts of what it holds."""
-    counts = dict.fromkeys(("communities", "compounds", "buildings", "grids", "people", "chats"), 0)
+    counts = dict.fromkeys(
+        ("communities", "compounds", "buildings", "spots", "grids", "people", "chats"), 0
+    )
     for dept in spec.departments:
         row = session.exec(select(Department).where(Department.code == dept.code)).first()
         row = row or Department(code=dept.code, name=dept.name)
@@ -130,9 +173,17 @@ def import_org(session: Session, spec: OrgSpec, now: datetime) -> dict[str, int]
                 community_id=community.id or 0, name=compound_spec.name
             )
             compound.name_en = compound_spec.name_en
+            compound.aliases = list(compound_spec.aliases)
             session.add(compound)
             session.flush()
             counts["compounds"] += 1
+            for spot_spec in compound_spec.spots:
+                spot = session.exec(
+                    select(Spot).where(Spot.compound_id == compound.id, Spot.name == spot_spec.name)
+                ).first() or Spot(compound_id=compound.id or 0, name=spot_spec.name)
+                spot.name_en, spot.aliases = spot_spec.name_en, list(spot_spec.aliases)
+                session.add(spot)
+                counts["spots"] += 1
             for bname in compound_spec.buildings:
                 if _building(session, compound, bname) is None:
                     session.add(

@@ -147,6 +147,7 @@ def test_learn_evaluate_classify_round_trip(labelled_csv: Path, tmp_path: Path) 
         "emergency",
         "score",
         "keywords",
+        *("intent", "problems", "places", "objects", "why"),  # the intent step's columns
     ]
     assert rows[0]["category"] == "水电"
     term, weight = rows[0]["keywords"].split(";")[0].split(":")
