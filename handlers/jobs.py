@@ -6,7 +6,7 @@ The scheduler in bot/ decides when; these decide what, and return the messages t
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,8 @@ from sqlmodel import Session, col, select
 
 from domain.clock import Clock, aware
 from domain.policy import DeadlinePolicy
+from domain.retention import RetentionPolicy
+from domain.retention import apply as retain
 from domain.same_problem import SameProblemPolicy
 from domain.tickets import TicketDesk, deadline_of, overdue
 from handlers.events import Effect, t
@@ -43,6 +45,7 @@ class Jobs:
     classifier: Classifier
     emergency: EmergencyRouting
     same_problem: SameProblemPolicy
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
     def _context(self, session: Session) -> tuple[TicketDesk, Notifier, Replies]:
         replies = Replies(None, self.texts)
@@ -144,3 +147,12 @@ class Jobs:
             session.merge(JobRun(name="digest", key=day, at=now))
             session.commit()
         return replies.effects
+
+    def apply_retention(self) -> list[Effect]:
+        """Personal data past its time: closed tickets' texts masked or removed, sent messages'
+        texts cleared, old processed-update records pruned (domain/retention.py)."""
+        with open_session(self.engine) as session:
+            done = retain(session, self.clock.now(), self.retention)
+            session.commit()
+        log.info("retention: %s", done)
+        return []

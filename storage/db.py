@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, create_engine
@@ -59,10 +59,15 @@ def migration_config(engine: Engine) -> Iterator[Config]:
     """
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        lock_migrations(connection)
         cfg.attributes["connection"] = connection
         yield cfg
+
+
+def lock_migrations(connection: Connection) -> None:
+    """Wait for the migration lock, held until `connection`'s transaction ends (PostgreSQL)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
 
 
 def migrate(engine: Engine) -> None:
