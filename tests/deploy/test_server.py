@@ -1,4 +1,5 @@
-"""The systemd units pass `systemd-analyze verify` (with their programs stood in for)."""
+"""The server kit without containers: the systemd units pass `systemd-analyze verify` (with
+their programs stood in for), and the nginx example sends only the webhook to the bot."""
 
 from __future__ import annotations
 
@@ -40,3 +41,11 @@ def test_the_service_migrates_before_it_runs() -> None:
         "ExecStart=/opt/linli/venv/bin/linli run"
     )
     assert "User=linli" in unit and "EnvironmentFile=/etc/linli/linli.env" in unit
+
+
+def test_nginx_passes_only_the_webhook_to_the_bot() -> None:
+    conf = (UNITS.parent / "nginx" / "linli.conf").read_text()
+    assert "listen 443 ssl;" in conf  # a port Telegram posts to
+    webhook = conf[conf.index("location = /telegram/webhook {") :]
+    assert "proxy_pass http://127.0.0.1:8080;" in webhook[: webhook.index("}")]
+    assert "location / { return 404; }" in conf
