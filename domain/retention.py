@@ -15,9 +15,10 @@ changes nothing more.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from typing import cast as cast_type
 
 from sqlalchemy import CursorResult, Result, String, cast, delete, func, update
@@ -29,6 +30,7 @@ from storage.models_outbox import OutboxMessage, OutboxState
 from storage.models_privacy import Redacted, Redaction
 
 TextRule = Literal["mask", "remove", "keep"]
+T = TypeVar("T", Ticket, Report)
 BATCH = 500  # rows per query: memory stays flat on a first run over years of tickets
 
 # What a report keeps of its classification once its text is handled: enough for statistics
@@ -131,23 +133,13 @@ def redact_report(
 def _closed_tickets(
     session: Session, now: datetime, cutoff: datetime, action: Redacted, done: Retained
 ) -> None:
-    while True:
-        batch = session.exec(
-            select(Ticket)
-            .outerjoin(
-                Redaction,
-                (col(Redaction.kind) == "ticket") & (col(Redaction.row_id) == col(Ticket.id)),
-            )
-            .where(
-                Ticket.state == TicketState.CLOSED,
-                col(Ticket.closed_at) < cutoff,
-                _not_yet(action),
-            )
-            .order_by(col(Ticket.id))
-            .limit(BATCH)
-        ).all()
-        if not batch:
-            return
+    while batch := _unhandled(
+        session,
+        Ticket,
+        action,
+        col(Ticket.state) == TicketState.CLOSED,
+        col(Ticket.closed_at) < cutoff,
+    ):
         for ticket in batch:
             done.notes += redact_ticket(session, ticket, action, "retention", now)
             done.tickets += 1
@@ -165,28 +157,30 @@ def _lone_reports(
 ) -> None:
     """Reports that never became part of a ticket (not a report, or the sender never said
     where they live): kept as long as a closed ticket's, counted from when they came."""
-    while True:
-        batch = session.exec(
-            select(Report)
-            .outerjoin(
-                Redaction,
-                (col(Redaction.kind) == "report") & (col(Redaction.row_id) == col(Report.id)),
-            )
-            .where(
-                col(Report.ticket_id).is_(None),
-                col(Report.status).in_(["none", "pending"]),
-                col(Report.received_at) < cutoff,
-                _not_yet(action),
-            )
-            .order_by(col(Report.id))
-            .limit(BATCH)
-        ).all()
-        if not batch:
-            return
+    while batch := _unhandled(
+        session,
+        Report,
+        action,
+        col(Report.ticket_id).is_(None),
+        col(Report.status).in_(["none", "pending"]),
+        col(Report.received_at) < cutoff,
+    ):
         for report in batch:
             redact_report(session, report, action, "retention", now)
             done.reports += 1
         session.flush()
+
+
+def _unhandled(session: Session, model: type[T], action: Redacted, *conditions: Any) -> Sequence[T]:
+    """The next batch of `model` rows matching `conditions` that `action` has not reached."""
+    kind, key = str(model.__tablename__), col(model.id)
+    return session.exec(
+        select(model)
+        .outerjoin(Redaction, (col(Redaction.kind) == kind) & (col(Redaction.row_id) == key))
+        .where(*conditions, _not_yet(action))
+        .order_by(key)
+        .limit(BATCH)
+    ).all()
 
 
 def _stronger_or_same(action: Redacted) -> list[str]:
