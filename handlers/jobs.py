@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from domain.clock import Clock, aware
+from domain.flood import FloodPolicy, held_count
 from domain.policy import DeadlinePolicy
 from domain.retention import RetentionPolicy
 from domain.retention import apply as retain
@@ -28,6 +29,7 @@ from handlers.reporting import Classifier, EmergencyRouting, Filing
 from handlers.views import line
 from storage import org
 from storage.db import session as open_session
+from storage.locks import hold
 from storage.models import Building, JobRun, Person, Report, RoleGrant, ScopeKind
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ class Jobs:
     classifier: Classifier
     emergency: EmergencyRouting
     same_problem: SameProblemPolicy
+    flood: FloodPolicy = field(default_factory=FloodPolicy)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
     def _context(self, session: Session) -> tuple[TicketDesk, Notifier, Replies]:
@@ -96,6 +99,7 @@ class Jobs:
                     self.clock,
                     self.emergency,
                     self.same_problem,
+                    self.flood,
                 )
                 try:
                     filing.file(report, person, building, here=False)
@@ -111,6 +115,7 @@ class Jobs:
         now = self.clock.now()
         day = now.astimezone(self.tz).date().isoformat()
         with open_session(self.engine) as session:
+            hold(session, "digest", 0)  # two runs at once: the second finds the first's JobRun
             if not force and session.get(JobRun, ("digest", day)) is not None:
                 return []
             desk, _, replies = self._context(session)
@@ -125,7 +130,8 @@ class Jobs:
                 .order_by(col(Person.id))
             ).all()
             for worker in workers:
-                tickets = desk.worklist(worker, org.roles_of(session, worker.id or 0))
+                grants = org.roles_of(session, worker.id or 0)
+                tickets = desk.worklist(worker, grants)
                 late = [tk for tk in tickets if overdue(tk, now)]
                 due_today = [
                     tk for tk in tickets if tk not in late and deadline_of(tk) < end_of_day
@@ -134,8 +140,8 @@ class Jobs:
                 lines = "\n".join(
                     self.texts.render(lang, line(tk, self.clock)) for tk in tickets[:10]
                 )
-                replies.to(
-                    worker,
+                text = self.texts.render(
+                    lang,
                     t(
                         "digest" if tickets else "digest-empty",
                         open=len(tickets),
@@ -144,6 +150,10 @@ class Jobs:
                         lines=lines,
                     ),
                 )
+                held = held_count(session, grants)
+                if held:
+                    text += "\n" + self.texts.render(lang, t("digest-held", count=held))
+                replies.to(worker, text)
             session.merge(JobRun(name="digest", key=day, at=now))
             session.commit()
         return replies.effects

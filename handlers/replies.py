@@ -6,9 +6,16 @@ from collections.abc import Iterable
 
 from handlers.events import Answer, Button, Edit, Effect, Event, Message, Press, Send, T
 from handlers.i18n import DEFAULT_LANGUAGE, Texts, pick_language
+from nlp import mask_pii
 from storage.models import Person
 
 Rows = Iterable[Iterable[Button]]
+
+
+def for_chat(chat_id: int, text: str) -> str:
+    """The safety net: a group chat (negative id) is never private, so nothing written there
+    carries a private number, whatever the handler put into the text."""
+    return mask_pii(text) if chat_id < 0 else text
 
 
 class Replies:
@@ -57,7 +64,7 @@ class Replies:
         self.effects.append(
             Send(
                 chat_id,
-                self.texts.render(lang, text),
+                for_chat(chat_id, self.texts.render(lang, text)),
                 self.texts.keyboard(lang, buttons),
                 photo=photo,
                 reply_to=reply_to,
@@ -71,7 +78,7 @@ class Replies:
             Edit(
                 self.event.chat.id,
                 self.event.message_id,
-                self.render(text),
+                for_chat(self.event.chat.id, self.render(text)),
                 self.texts.keyboard(self.lang, buttons),
             )
         )
