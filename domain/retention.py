@@ -24,6 +24,7 @@ from typing import cast as cast_type
 from sqlalchemy import CursorResult, Result, String, cast, delete, func, update
 from sqlmodel import Session, col, select
 
+from domain.flood import HELD
 from nlp import mask_pii
 from storage.models import ProcessedUpdate, Report, Ticket, TicketEvent, TicketState
 from storage.models_outbox import OutboxMessage, OutboxState
@@ -155,14 +156,15 @@ def _closed_tickets(
 def _lone_reports(
     session: Session, now: datetime, cutoff: datetime, action: Redacted, done: Retained
 ) -> None:
-    """Reports that never became part of a ticket (not a report, or the sender never said
-    where they live): kept as long as a closed ticket's, counted from when they came."""
+    """Reports that never became part of a ticket (not a report, the sender never said where
+    they live, or held for staff and never opened): kept as long as a closed ticket's, counted
+    from when they came."""
     while batch := _unhandled(
         session,
         Report,
         action,
         col(Report.ticket_id).is_(None),
-        col(Report.status).in_(["none", "pending"]),
+        col(Report.status).in_(["none", "pending", HELD]),
         col(Report.received_at) < cutoff,
     ):
         for report in batch:

@@ -116,7 +116,7 @@ def test_open_tickets_and_unfiled_reports_are_left_alone(
     ticket = open_ticket(session, desk)
     ticket.text = f"漏水 {PHONE}"
     resident = person(session, "r1")
-    for status in ("none", "received"):
+    for status in ("none", "held", "received"):
         session.add(
             Report(
                 chat_id=101,
@@ -134,13 +134,17 @@ def test_open_tickets_and_unfiled_reports_are_left_alone(
     done = apply(session, clock.now(), REMOVE)
     session.commit()
 
-    assert (done.tickets, done.reports) == (0, 1)
+    assert (done.tickets, done.reports) == (0, 2)
     assert PHONE in session.get_one(Ticket, ticket.id).text  # still being worked on
     texts = {
         r.status: r.text
         for r in session.exec(select(Report).where(col(Report.ticket_id).is_(None)))
     }
-    assert texts == {"none": "", "received": f"received {PHONE}"}  # unfiled: the retry job's
+    assert texts == {
+        "none": "",
+        "held": "",
+        "received": f"received {PHONE}",
+    }  # unfiled: the retry job's
 
 
 def test_sent_messages_lose_their_texts_after_the_grace(
