@@ -6,14 +6,17 @@
     python3 dev.py bench loop|notice|classify [options]
     python3 dev.py lint | lock | install
 
-The first call makes .venv/ and installs exactly what requirements.lock pins (with hashes);
-later calls reinstall only when the lock file or pyproject.toml changed.
+The first call makes .venv/ and installs exactly what the two locks pin (with hashes):
+requirements.lock (what the service runs on, as a server installs it) and requirements-dev.lock
+(what development adds: tests, linters, the locker). Later calls reinstall only when a lock file
+or pyproject.toml changed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import venv
@@ -22,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-LOCK = ROOT / "requirements.lock"
+LOCK = ROOT / "requirements.lock"  # the service's runtime dependencies only
+DEV_LOCK = ROOT / "requirements-dev.lock"  # what development adds on top of LOCK
 STAMP = VENV / ".install-stamp"
 PACKAGES = ["bot", "handlers", "domain", "nlp", "storage"]
 
@@ -43,7 +47,8 @@ def check(*args: str | Path) -> None:
 
 def install() -> None:
     """Create .venv and install the locked dependencies, when anything changed."""
-    digest = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    inputs = (LOCK, DEV_LOCK, ROOT / "pyproject.toml")
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in inputs)).hexdigest()
     if STAMP.exists() and STAMP.read_text() == digest:
         return
     if not (BIN / "python").exists():
@@ -51,7 +56,7 @@ def install() -> None:
         venv.create(VENV, with_pip=True)
     say("installing the locked dependencies (first run takes a minute)")
     pip = [BIN / "python", "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    check(*pip, "--require-hashes", "--no-deps", "-r", LOCK)
+    check(*pip, "--require-hashes", "--no-deps", "-r", LOCK, "-r", DEV_LOCK)
     check(*pip, "--no-deps", "-e", ".")
     STAMP.write_text(digest)
 
@@ -96,23 +101,14 @@ def bench(args: list[str]) -> int:
 
 
 def lock() -> None:
-    """Re-pin every dependency (after editing pyproject.toml)."""
-    check(
-        BIN / "uv",
-        "pip",
-        "compile",
-        "pyproject.toml",
-        "--extra",
-        "postgres",
-        "--extra",
-        "dev",
-        "--generate-hashes",
-        "--universal",
-        "--python-version",
-        "3.11",
-        "-o",
-        LOCK,
-    )
+    """Re-pin every dependency (after editing pyproject.toml): the runtime lock, then the
+    development lock with only what development adds (constrained to the runtime pins)."""
+    common = ["--generate-hashes", "--universal", "--python-version", "3.11", "--quiet"]
+    uv = [BIN / "uv", "pip", "compile", *common]
+    check(*uv, "pyproject.toml", "--extra", "postgres", "-o", LOCK.name)
+    runtime = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", LOCK.read_text(), re.MULTILINE)
+    skip = [arg for name in runtime for arg in ("--no-emit-package", name)]
+    check(*uv, "--group", "pyproject.toml:dev", "-c", LOCK.name, *skip, "-o", DEV_LOCK.name)
 
 
 def main() -> int:

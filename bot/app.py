@@ -83,6 +83,7 @@ def build(settings: Settings, *, clock: Clock | None = None, engine: Engine | No
     workers = 1 if engine.dialect.name == "sqlite" else 4
     core = Core(dispatcher, delivery=None, workers=workers)
     jobs = Jobs(engine, clock, policy, tz, texts, classifier, emergency, same_problem, flood)
+    jobs.retention = settings.retention.policy()
     return App(settings, engine, clock, tz, texts, classifier, core, jobs)
 
 

@@ -5,19 +5,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import json
 import logging
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit
 
+import aiohttp
 import click
+from alembic import command
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError as AlembicError
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from domain.clock import SystemClock
 from storage import orgfile
-from storage.db import make_engine, migrate
+from storage.db import alembic_config, make_engine, migrate, migration_config
 from storage.db import session as open_session
 from storage.models import (
     Building,
@@ -29,18 +40,39 @@ from storage.models import (
     RoleGrant,
 )
 
+if TYPE_CHECKING:
+    from aiogram import Bot
+    from aiogram.types import WebhookInfo
+
+T = TypeVar("T")
+
 
 @click.group()
 def main() -> None:
     """Linli (邻里): the chat-bot of a sub-district's residents and community workers."""
 
 
+def _settings() -> Settings:
+    """The configuration; a bad value is one line naming the variable, not a traceback."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        raise click.ClickException(f"configuration ({error.title}): {problems}") from None
+
+
 @main.command()
 def run() -> None:
-    """Serve Telegram (token set) or the local simulator (no token)."""
+    """Serve Telegram (token set) or the local simulator on its own database (no token)."""
     from bot.app import build, serve
+    from bot.simulate import NotSimulatorDatabase
 
-    settings = Settings()
+    try:
+        settings = _settings().for_run()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -56,13 +88,16 @@ def run() -> None:
                 loop.add_signal_handler(sig, stop.set)
         await serve(app, stop=stop)
 
-    asyncio.run(main_loop())
+    try:
+        asyncio.run(main_loop())
+    except NotSimulatorDatabase as error:
+        raise click.ClickException(str(error)) from None
 
 
 @contextlib.contextmanager
 def _database() -> Iterator[Session]:
     """A session on the configured, migrated database; the engine is closed afterwards."""
-    engine = make_engine(Settings().database.url)
+    engine = make_engine(_settings().database.url)
     try:
         migrate(engine)
         with open_session(engine) as session:
@@ -71,16 +106,96 @@ def _database() -> Iterator[Session]:
         engine.dispose()
 
 
+@contextlib.contextmanager
+def _engine() -> Iterator[Engine]:
+    """The configured database's engine, as it is (not migrated); closed afterwards."""
+    engine = make_engine(_settings().database.url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 @main.group()
 def db() -> None:
-    """The database."""
+    """The database's schema: migrations (`linli run` also migrates, one process at a time)."""
+
+
+def _revisions(engine: Engine) -> tuple[ScriptDirectory, set[str], set[str]]:
+    """The migration scripts, the database's current revisions and the newest ones."""
+    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return script, current, set(script.get_heads())
+
+
+def _at(engine: Engine) -> str:
+    _, current, heads = _revisions(engine)
+    state = "at head" if current == heads else f"behind (head: {', '.join(sorted(heads))})"
+    return f"{', '.join(sorted(current)) or 'empty'}, {state}"
 
 
 @db.command("upgrade")
-def db_upgrade() -> None:
-    """Apply every migration (run also happens at start-up)."""
-    with _database():
-        click.echo("database is at the newest migration")
+@click.argument("revision", default="heads")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: every newest one)."""
+    with _engine() as engine, _alembic_errors():
+        with migration_config(engine) as cfg:
+            command.upgrade(cfg, revision)
+        click.echo(f"database: {_at(engine)}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@click.option("--yes", is_flag=True, help="do not ask: tables and their data will be dropped")
+def db_downgrade(revision: str, yes: bool) -> None:
+    """Undo migrations down to REVISION (0003, base …): drops what they created."""
+    if not yes:
+        click.confirm(f"Downgrade to {revision}? Tables and their data will be dropped", abort=True)
+    with _engine() as engine, _alembic_errors():
+        with migration_config(engine) as cfg:
+            command.downgrade(cfg, revision)
+        click.echo(f"database: {_at(engine)}")
+
+
+@db.command("current")
+@click.option("--check", is_flag=True, help="exit 1 unless the database is at head")
+def db_current(check: bool) -> None:
+    """Which migration the database is at, and whether that is the newest."""
+    with _engine() as engine, _alembic_errors():
+        _, current, heads = _revisions(engine)
+        click.echo(f"database: {_at(engine)}")
+    if check and current != heads:
+        sys.exit(1)
+
+
+@db.command("history")
+def db_history() -> None:
+    """Every migration, newest first; the database's current ones marked."""
+    with _engine() as engine, _alembic_errors():
+        script, current, heads = _revisions(engine)
+        for rev in script.walk_revisions():
+            marks = [
+                m
+                for m, on in (("head", rev.revision in heads), ("current", rev.revision in current))
+                if on
+            ]
+            down = rev.down_revision if isinstance(rev.down_revision, str) else "base"
+            click.echo(
+                f"{rev.revision} <- {down}  {(rev.doc or '').splitlines()[0] if rev.doc else ''}"
+                + (f"  ({', '.join(marks)})" if marks else "")
+            )
+
+
+@contextlib.contextmanager
+def _alembic_errors() -> Iterator[None]:
+    """Alembic's and the database's refusals as one line."""
+    try:
+        yield
+    except AlembicError as error:
+        raise click.ClickException(str(error)) from None
+    except OperationalError as error:
+        raise click.ClickException(f"database: {' '.join(str(error.orig).split())}") from None
 
 
 @main.group()
@@ -286,6 +401,179 @@ def roll_import(path: Path) -> None:
     except (RollError, orgfile.OrgFileError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"{counts['households']} households, {counts['owners']} owners")
+
+
+@main.group()
+def webhook() -> None:
+    """Register the webhook with Telegram: LINLI_WEBHOOK_URL, LINLI_WEBHOOK_SECRET."""
+
+
+# Telegram posts webhooks only over HTTPS, and only to these ports (a self-hosted Bot API server,
+# LINLI_TELEGRAM_API_URL, is not bound by either).
+WEBHOOK_PORTS = (443, 80, 88, 8443)
+
+
+def _bot_call(call: Callable[[Bot], Awaitable[T]]) -> T:
+    """Run one Bot API exchange with the configured token and server; errors as one line."""
+    from aiogram.exceptions import TelegramAPIError
+
+    from bot.transports.aiogram_transport import make_bot
+
+    settings = _settings()
+    if settings.telegram.token is None:
+        raise click.ClickException("LINLI_TELEGRAM_TOKEN is not set")
+    bot = make_bot(settings.telegram.token.get_secret_value(), settings.telegram.api_url)
+
+    async def exchange() -> T:
+        async with bot.session:  # closes the HTTP session afterwards
+            return await call(bot)
+
+    try:
+        return asyncio.run(exchange())
+    except TelegramAPIError as error:
+        raise click.ClickException(f"Telegram: {error.message}") from None
+    except aiohttp.ClientError as error:
+        raise click.ClickException(f"cannot reach the Bot API: {error}") from None
+
+
+def _show(info: WebhookInfo, configured: str | None) -> None:
+    click.echo(f"url: {info.url or '(none: the bot polls)'}")
+    if configured and info.url and info.url != configured:
+        click.echo(f"LINLI_WEBHOOK_URL differs: {configured}")
+    click.echo(f"pending updates: {info.pending_update_count}")
+    if info.max_connections:
+        click.echo(f"max connections: {info.max_connections}")
+    if info.allowed_updates:
+        click.echo(f"allowed updates: {', '.join(info.allowed_updates)}")
+    if info.last_error_date:
+        when = info.last_error_date.isoformat()
+        click.echo(f"last error: {when} {info.last_error_message or ''}".rstrip())
+
+
+@webhook.command("set")
+@click.option("--drop-pending", is_flag=True, help="discard the updates Telegram is holding")
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1, 100),
+    default=40,
+    show_default=True,
+    help="how many requests Telegram sends at once",
+)
+def webhook_set(drop_pending: bool, max_connections: int) -> None:
+    """Tell Telegram to post updates to LINLI_WEBHOOK_URL with LINLI_WEBHOOK_SECRET."""
+    from bot.transports.ptb_transport import ALLOWED_UPDATES
+
+    settings = _settings()
+    url, secret = settings.webhook.url, settings.webhook.secret
+    if not url:
+        raise click.ClickException("LINLI_WEBHOOK_URL is not set")
+    parsed = urlsplit(url)
+    if settings.telegram.api_url is None:
+        port = parsed.port or 443
+        if parsed.scheme != "https" or port not in WEBHOOK_PORTS:
+            ports = ", ".join(map(str, WEBHOOK_PORTS))
+            raise click.ClickException(
+                f"Telegram posts only to https on ports {ports}; LINLI_WEBHOOK_URL is {url}"
+            )
+    if secret is None:
+        click.echo("warning: LINLI_WEBHOOK_SECRET is not set: anyone may post updates", err=True)
+
+    async def register(bot: Bot) -> WebhookInfo:
+        await bot.set_webhook(
+            url,
+            secret_token=secret.get_secret_value() if secret else None,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=drop_pending,
+            max_connections=max_connections,
+        )
+        return await bot.get_webhook_info()
+
+    _show(_bot_call(register), url)
+
+
+@webhook.command("info")
+def webhook_info() -> None:
+    """What Telegram has: the URL, pending updates, the last delivery error."""
+
+    async def ask(bot: Bot) -> WebhookInfo:
+        return await bot.get_webhook_info()
+
+    _show(_bot_call(ask), _settings().webhook.url)
+
+
+@webhook.command("delete")
+@click.option("--drop-pending", is_flag=True, help="discard the updates Telegram is holding")
+def webhook_delete(drop_pending: bool) -> None:
+    """Stop the webhook (the bot can then poll)."""
+
+    async def remove(bot: Bot) -> bool:
+        return await bot.delete_webhook(drop_pending_updates=drop_pending)
+
+    _bot_call(remove)
+    click.echo("webhook deleted")
+
+
+@main.group()
+def retention() -> None:
+    """Personal data past its time (LINLI_RETENTION_*): the clock does this hourly."""
+
+
+@retention.command("run")
+def retention_run() -> None:
+    """Apply the retention rules now: texts of closed tickets, sent messages, old updates."""
+    from domain.retention import apply
+
+    settings = _settings()
+    with _database() as session:
+        done = apply(session, SystemClock().now(), settings.retention.policy())
+        session.commit()
+    click.echo(str(done))
+
+
+@main.group()
+def person() -> None:
+    """One person's data: export it, or erase it on their request."""
+
+
+@person.command("export")
+@click.argument("ref", metavar="PERSON")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="-",
+    help="JSON file to write (default: standard output)",
+)
+def person_export(ref: str, output: Path) -> None:
+    """Everything held about PERSON (org key or Telegram id), as JSON."""
+    from domain.personal_data import export
+
+    with _database() as session:
+        data = export(session, _person(session, ref), SystemClock().now())
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if str(output) == "-":
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        rows = sum(len(rows) for rows in data["held"].values())
+        click.echo(f"{rows} rows in {len(data['held'])} tables written to {output}", err=True)
+
+
+@person.command("erase")
+@click.argument("ref", metavar="PERSON")
+@click.option("--yes", is_flag=True, help="do not ask")
+def person_erase(ref: str, yes: bool) -> None:
+    """Erase PERSON (org key or Telegram id): name, Telegram id, home, roles and everything
+    they wrote are removed; their tickets and votes still count, without them."""
+    from domain.personal_data import erase
+
+    with _database() as session:
+        found = _person(session, ref)
+        if not yes:
+            click.confirm(f"Erase {found.name or ref}? This cannot be undone", abort=True)
+        done = erase(session, found, SystemClock().now())
+        session.commit()
+    click.echo(f"erased person {found.id}: {done}")
 
 
 def _attach_nlp() -> None:

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.flood import FloodPolicy
 from domain.policy import DeadlinePolicy, Window
+from domain.retention import RetentionPolicy
 from domain.same_problem import SameProblemPolicy
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -120,12 +121,33 @@ class SimulatorSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8088
     org_file: Path | None = None  # loaded into an empty database; the bundled sample by default
+    # The simulator's own database: never LINLI_DATABASE_URL, so the sample organisation's
+    # invented people cannot land among real ones.
+    database_url: str = "sqlite:///linli-simulator.db"
+
+
+class RetentionSettings(BaseSettings):
+    """LINLI_RETENTION_*: how long personal data is kept (PIPL: no longer than needed)."""
+
+    model_config = _section("LINLI_RETENTION_")
+    texts: Literal["mask", "remove", "keep"] = "mask"  # closed tickets' and their reports' texts
+    texts_after: Duration = timedelta(days=180)  # … this long after the ticket closed
+    outbox_after: Duration = timedelta(days=1)  # texts of sent (or failed) messages cleared
+    updates_after: Duration = timedelta(days=7)  # processed-update records pruned
+
+    def policy(self) -> RetentionPolicy:
+        return RetentionPolicy(self.texts, self.texts_after, self.outbox_after, self.updates_after)
+
+
+class ConfigError(Exception):
+    """The configuration cannot serve as it is; the message says why, in one line."""
 
 
 class Settings(BaseSettings):
     """LINLI_*: everything else."""
 
     model_config = _section("LINLI_")
+    env: Literal["development", "production"] = "development"  # production refuses unsafe setups
     transport: Literal["aiogram", "ptb"] = "aiogram"
     timezone: str = "Asia/Shanghai"
     digest_time: time = time(8, 30)  # local time of the grid workers' daily digest
@@ -140,3 +162,25 @@ class Settings(BaseSettings):
     same_problem: SameProblemSettings = Field(default_factory=SameProblemSettings)
     flood: FloodSettings = Field(default_factory=FloodSettings)
     simulator: SimulatorSettings = Field(default_factory=SimulatorSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+
+    def for_run(self) -> Settings:
+        """What `linli run` serves with. Production refuses a missing token, a webhook without
+        its secret and SQLite (ConfigError); without a token the simulator runs on its own
+        database (LINLI_SIMULATOR_DATABASE_URL), never on LINLI_DATABASE_URL."""
+        if self.env == "production":
+            problems = []
+            if self.telegram.token is None:
+                problems.append("LINLI_TELEGRAM_TOKEN is not set")
+            if self.webhook.url and self.webhook.secret is None:
+                problems.append("LINLI_WEBHOOK_SECRET is not set (anyone could post updates)")
+            if self.database.url.startswith("sqlite"):
+                problems.append(
+                    f"LINLI_DATABASE_URL is SQLite ({self.database.url}): use PostgreSQL"
+                )
+            if problems:
+                raise ConfigError("LINLI_ENV=production: " + "; ".join(problems))
+        if self.telegram.token is None:
+            simulated = DatabaseSettings(url=self.simulator.database_url)
+            return self.model_copy(update={"database": simulated})
+        return self

@@ -1,4 +1,5 @@
-"""Everything on a clock, with APScheduler 3.11: the deadline sweep, report retries, the digest.
+"""Everything on a clock, with APScheduler 3.11: the deadline sweep, report retries, the digest,
+deliberation and notice clocks, and retention of personal data (hourly).
 
 No job state lives in the scheduler: the sweep reads deadlines and flags from the tickets and
 the digest records each day it ran, so a restart rebuilds everything from the database.
@@ -62,6 +63,13 @@ def build_scheduler(
         args=[partial(notices.send_due, jobs)],
         id="notices",
         next_run_time=datetime.now(tz),
+        **defaults,
+    )
+    scheduler.add_job(
+        core.run_job,
+        IntervalTrigger(hours=1, timezone=tz),
+        args=[jobs.apply_retention],
+        id="retention",
         **defaults,
     )
     if datetime.now(tz).time() >= digest_at:  # started after today's digest time: catch up

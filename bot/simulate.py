@@ -21,6 +21,7 @@ from storage.models import (
     Compound,
     Department,
     Grid,
+    JobRun,
     Person,
     ScopeKind,
 )
@@ -108,13 +109,36 @@ def _scope_name(session: Session, kind: str, scope_id: int | None) -> str:
     return row.name if row else ""
 
 
+# Written with the sample organisation: this database is the simulator's own.
+SIMULATOR_MARK = ("simulator", "sample")
+
+
+class NotSimulatorDatabase(Exception):
+    """The simulator was pointed at a database holding other data; it refuses to touch it."""
+
+
 def ensure_sample_org(app: App) -> None:
-    """An empty database gets the sample organisation, so there is someone to be."""
+    """An empty database gets the sample organisation, so there is someone to be.
+
+    A database with other data (people or places the simulator did not put there) is refused:
+    the sample's invented people must never land among real ones, and the simulator's outbox
+    would swallow the real bot's unsent messages.
+    """
     with open_session(app.engine) as session:
-        if session.exec(select(Community)).first() is not None:
+        if session.get(JobRun, SIMULATOR_MARK) is not None:
             return
+        if (
+            session.exec(select(Community)).first() is not None
+            or session.exec(select(Person)).first() is not None
+        ):
+            raise NotSimulatorDatabase(
+                f"the simulator runs only on its own database, and "
+                f"{app.engine.url.render_as_string(hide_password=True)} holds other data "
+                f"(set LINLI_SIMULATOR_DATABASE_URL to a new file, or set LINLI_TELEGRAM_TOKEN)"
+            )
         path = app.settings.simulator.org_file or orgfile.SAMPLE
         orgfile.import_org(session, orgfile.load(path), app.clock.now())
+        session.add(JobRun(name=SIMULATOR_MARK[0], key=SIMULATOR_MARK[1], at=app.clock.now()))
         session.commit()
         log.info("loaded the sample organisation from %s", path)
 

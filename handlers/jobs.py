@@ -16,6 +16,8 @@ from sqlmodel import Session, col, select
 from domain.clock import Clock, aware
 from domain.flood import FloodPolicy, held_count
 from domain.policy import DeadlinePolicy
+from domain.retention import RetentionPolicy
+from domain.retention import apply as retain
 from domain.same_problem import SameProblemPolicy
 from domain.tickets import TicketDesk, deadline_of, overdue
 from handlers.events import Effect, t
@@ -46,6 +48,7 @@ class Jobs:
     emergency: EmergencyRouting
     same_problem: SameProblemPolicy
     flood: FloodPolicy = field(default_factory=FloodPolicy)
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
     def _context(self, session: Session) -> tuple[TicketDesk, Notifier, Replies]:
         replies = Replies(None, self.texts)
@@ -154,3 +157,12 @@ class Jobs:
             session.merge(JobRun(name="digest", key=day, at=now))
             session.commit()
         return replies.effects
+
+    def apply_retention(self) -> list[Effect]:
+        """Personal data past its time: closed tickets' texts masked or removed, sent messages'
+        texts cleared, old processed-update records pruned (domain/retention.py)."""
+        with open_session(self.engine) as session:
+            done = retain(session, self.clock.now(), self.retention)
+            session.commit()
+        log.info("retention: %s", done)
+        return []

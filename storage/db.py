@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, create_engine
@@ -42,11 +44,35 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration."""
+# Every process that migrates takes this PostgreSQL advisory lock first (a 64-bit key: "linli"
+# in ASCII), so two workers starting at once never run the same migration twice.
+MIGRATION_LOCK = 0x6C696E6C69
+
+
+@contextmanager
+def migration_config(engine: Engine) -> Iterator[Config]:
+    """Alembic's config on one transaction of `engine`, holding the migration lock.
+
+    PostgreSQL: a transaction-scoped advisory lock, so processes migrate one after another and
+    the later ones find the schema at head; it is released when the transaction ends, even if
+    the process dies. SQLite is one process: the lock is not needed there.
+    """
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        lock_migrations(connection)
         cfg.attributes["connection"] = connection
+        yield cfg
+
+
+def lock_migrations(connection: Connection) -> None:
+    """Wait for the migration lock, held until `connection`'s transaction ends (PostgreSQL)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (one process at a time)."""
+    with migration_config(engine) as cfg:
         command.upgrade(cfg, "heads")  # features add migrations on branches of their own
 
 

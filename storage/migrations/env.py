@@ -1,23 +1,39 @@
-"""Alembic environment: runs on the connection handed in by storage.db.migrate, or on the URL."""
+"""Alembic environment: runs on the connection handed in by storage.db.migrate, or, when alembic
+is run by hand with alembic.ini, on LINLI_DATABASE_URL under the same migration lock."""
+
+import os
+from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from storage import (  # noqa: F401  (deliberation, outbox, notices)
+from storage import (  # noqa: F401  (deliberation, outbox, notices, redaction)
     models_deliberation,
     models_notices,
     models_outbox,
+    models_privacy,
 )
+from storage.db import lock_migrations, make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
+if config.config_file_name:  # alembic.ini: its logging, so a run by hand says what it did
+    fileConfig(config.config_file_name)
+
+
+def _url() -> str:
+    """The URL storage.db handed in, else LINLI_DATABASE_URL (as `linli` reads it)."""
+    return (
+        config.get_main_option("sqlalchemy.url")
+        or os.environ.get("LINLI_DATABASE_URL")
+        or "sqlite:///linli.db"
+    )
 
 
 def run_migrations_offline() -> None:
     context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
+        url=_url(),
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
@@ -31,14 +47,13 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = engine_from_config(
-        config.get_section(config.config_ini_section, {}),
-        prefix="sqlalchemy.",
-        poolclass=pool.NullPool,
-    )
-    with engine.connect() as conn:
-        _run(conn)
-        conn.commit()
+    engine = make_engine(_url())
+    try:
+        with engine.connect() as conn, conn.begin():
+            lock_migrations(conn)
+            _run(conn)
+    finally:
+        engine.dispose()
 
 
 def _run(connection: object) -> None:
