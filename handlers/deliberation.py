@@ -19,7 +19,7 @@ from functools import partial
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from domain import tally
 from domain.access import Access, Do, Rescope, Who
@@ -54,6 +54,7 @@ from storage.models import (
     Person,
     RoleGrant,
     ScopeKind,
+    Ticket,
 )
 from storage.models_deliberation import Meeting, Topic, TopicTask
 
@@ -761,20 +762,26 @@ def _file_proposal(
         )
 
 
-@router.command("fromtickets", private_only=True)
+@router.command("fromtickets", private_only=True, may=Do.TRIAGE)
 def from_tickets(
     event: Message,
     session: Session,
     person: Person,
     grants: list[RoleGrant],
+    who: Who,
+    access: Access,
     replies: Replies,
     clock: Clock,
 ) -> None:
-    """/fromtickets TD-261125-001 TD-261125-004 … title."""
+    """/fromtickets TD-261125-001 TD-261125-004 … title (staff, of their own tickets)."""
     numbers, title = arguments.numbers(event.args)
     if not numbers:
         replies.reply(t("dl-usage-fromtickets"))
         return
+    for number in numbers:
+        ticket = session.exec(select(Ticket).where(Ticket.number == number)).first()
+        if ticket is not None and not access.can(who, Do.TRIAGE, ticket):
+            raise Refused("dl-refused-no-ticket", number=number)
     desk = Deliberation(session, clock)
     try:
         topic, followers = desk.from_tickets(person, grants, numbers, title)
