@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlmodel import SQLModel
 
 from domain.clock import ManualClock
 from handlers.i18n import Texts
 from nlp import Classifier
-from tests.handlers.harness import Harness, load_texts
+from storage.db import make_engine
+from tests.conftest import PG_URL, _load_org
+from tests.handlers.harness import Harness, Snapshot, load_texts
+from tests.handlers.world import World, build
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +33,37 @@ def classifier() -> Classifier:
 def bot(engine: Engine, clock: ManualClock, texts: Texts, classifier: Classifier) -> Harness:
     """The bot in process, on a fresh copy of the test organisation."""
     return Harness(engine, clock, texts, classifier)
+
+
+@dataclass
+class Neighbourhood:
+    """The bot on tests/handlers/world.py's neighbourhood, and the snapshot to go back to."""
+
+    bot: Harness
+    world: World
+    template: Snapshot
+
+
+@pytest.fixture(scope="module")
+def neighbourhood(
+    _template: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    texts: Texts,
+    classifier: Classifier,
+) -> Iterator[Neighbourhood]:
+    """The neighbourhood, built once per module (a test restores `template` to start afresh)."""
+    clock = ManualClock()
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        _load_org(engine, clock)
+    else:
+        path = tmp_path_factory.mktemp("neighbourhood") / "linli.db"
+        shutil.copy(_template, path)
+        engine = make_engine(f"sqlite:///{path}")
+    bot = Harness(engine, clock, texts, classifier)
+    world = build(bot)
+    yield Neighbourhood(bot, world, bot.snapshot())
+    engine.dispose()

@@ -12,15 +12,11 @@ restored before each case.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import text
-from sqlmodel import SQLModel
 
-from domain.clock import ManualClock
 from handlers.asking import Cancel
 from handlers.deliberation import (
     CommentOn,
@@ -47,11 +43,9 @@ from handlers.views import (
     ViewTicket,
     WorklistPage,
 )
-from nlp import Classifier
-from storage.db import make_engine
-from tests.conftest import PG_URL, _load_org
-from tests.handlers.harness import GROUP, Harness, Snapshot, Turn
-from tests.handlers.world import STRANGER, World, build
+from tests.handlers.conftest import Neighbourhood
+from tests.handlers.harness import GROUP, Harness, Turn
+from tests.handlers.world import STRANGER, World
 
 # --- who -------------------------------------------------------------------------------------
 
@@ -484,38 +478,6 @@ def test_every_command_and_button_family_is_in_the_matrix(texts: Texts) -> None:
 
 
 # --- running them -----------------------------------------------------------------------------
-
-
-@dataclass
-class Neighbourhood:
-    bot: Harness
-    world: World
-    template: Snapshot
-
-
-@pytest.fixture(scope="module")
-def neighbourhood(
-    _template: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    texts: Texts,
-    classifier: Classifier,
-) -> Iterator[Neighbourhood]:
-    """The neighbourhood, built once for this module (each case starts from a copy)."""
-    clock = ManualClock()
-    if PG_URL:
-        engine = make_engine(PG_URL)
-        tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        _load_org(engine, clock)
-    else:
-        path = tmp_path_factory.mktemp("matrix") / "linli.db"
-        shutil.copy(_template, path)
-        engine = make_engine(f"sqlite:///{path}")
-    bot = Harness(engine, clock, texts, classifier)
-    world = build(bot)
-    yield Neighbourhood(bot, world, bot.snapshot())
-    engine.dispose()
 
 
 def _actions(turn: Turn) -> set[str]:
