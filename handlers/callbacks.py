@@ -192,6 +192,14 @@ class Callback:
             raise ValueError(f"button data over {MAX_BYTES} bytes: {data!r}")
         return data
 
+    def fits(self) -> bool:
+        """Can these values be packed (in range, of the right form, within 64 bytes)?"""
+        try:
+            self.pack()
+        except ValueError:
+            return False
+        return True
+
     @classmethod
     def parse(cls, data: str) -> Self:
         """The family's fields from a press's data; Malformed when anything does not fit."""

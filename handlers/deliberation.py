@@ -1313,10 +1313,11 @@ def _answer(
         _tell_proposer(board, topic, "dl-told-declined", reason=text)
         return "dl-done-declined"
     if kind == "dl-merge":
-        number, _, reason = text.partition(" ")
-        into = desk.by_number(number)
+        word, reason = arguments.first(text)
+        number = arguments.number(word)
+        into = desk.by_number(number) if number else None
         if into is None:
-            replies.reply(t("dl-not-found", number=number))
+            replies.reply(t("dl-not-found", number=number or word[:40]))
             return None
         if not reason.strip():
             replies.reply(t("dl-ask-merge", number=topic.number))

@@ -130,9 +130,9 @@ def ticket_button(
     elif button.verb == "trf":
         replies.edit(t("pick-transfer", number=ticket.number), _transfer_choices(session, ticket))
     elif button.verb == "rcl":
-        choices = [
-            Button(t(f"category-{code}"), Reclassify(button.ticket, ticket.version, code).pack())
-            for code in categories
+        picks = [Reclassify(button.ticket, ticket.version, code) for code in categories]
+        choices = [  # a code the rules file made too long for a button stays off the menu
+            Button(t(f"category-{p.category}"), p.pack()) for p in picks if p.fits()
         ]
         replies.edit(t("pick-category", number=ticket.number), _with_back(choices, ticket))
     elif button.verb == "ras":

@@ -64,7 +64,7 @@ class Reclassify(Callback, prefix="tk:rc"):
 
     ticket: TicketId
     version: Version
-    category: Annotated[str, Token(40)]
+    category: Annotated[str, Token(36)]  # what fits beside two ids in Telegram's 64 bytes
 
 
 @dataclass(frozen=True)
