@@ -69,7 +69,6 @@ VOTE_DAYS = (1, 3, 7, 14)
 CLOSE_REMINDER = timedelta(hours=24)
 MEETING_REMINDER = timedelta(hours=2)
 EVALUATION_PERIOD = timedelta(days=14)
-STEWARD_WIDE = access.WIDE
 
 
 class State(enum.StrEnum):

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Engine, text
-from sqlmodel import SQLModel
+from sqlalchemy import Engine
 
 from domain.clock import ManualClock
 from handlers.i18n import Texts
 from nlp import Classifier
 from storage.db import make_engine
-from tests.conftest import PG_URL, _load_org
+from tests.conftest import fresh_database
 from tests.handlers.harness import Harness, Snapshot, load_texts
 from tests.handlers.world import World, build
 
@@ -53,16 +51,8 @@ def neighbourhood(
 ) -> Iterator[Neighbourhood]:
     """The neighbourhood, built once per module (a test restores `template` to start afresh)."""
     clock = ManualClock()
-    if PG_URL:
-        engine = make_engine(PG_URL)
-        tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        _load_org(engine, clock)
-    else:
-        path = tmp_path_factory.mktemp("neighbourhood") / "linli.db"
-        shutil.copy(_template, path)
-        engine = make_engine(f"sqlite:///{path}")
+    folder = tmp_path_factory.mktemp("neighbourhood")
+    engine = make_engine(fresh_database(_template, folder, clock))
     bot = Harness(engine, clock, texts, classifier)
     world = build(bot)
     yield Neighbourhood(bot, world, bot.snapshot())
