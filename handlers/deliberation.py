@@ -762,7 +762,7 @@ def _file_proposal(
         )
 
 
-@router.command("fromtickets", private_only=True, may=Do.TRIAGE)
+@router.command("fromtickets", private_only=True)
 def from_tickets(
     event: Message,
     session: Session,
@@ -781,7 +781,7 @@ def from_tickets(
     for number in numbers:
         ticket = session.exec(select(Ticket).where(Ticket.number == number)).first()
         if ticket is not None and not access.can(who, Do.TRIAGE, ticket):
-            raise Refused("dl-refused-no-ticket", number=number)
+            raise Refused("dl-refused-role")
     desk = Deliberation(session, clock)
     try:
         topic, followers = desk.from_tickets(person, grants, numbers, title)
@@ -928,9 +928,13 @@ def steward_button(
     session: Session,
     person: Person,
     grants: list[RoleGrant],
+    who: Who,
+    access: Access,
     replies: Replies,
     clock: Clock,
 ) -> None:
+    if button.verb == "rl":  # the roll names households and who has voted
+        access.check(who, Do.ROLL, topic)
     desk = Deliberation(session, clock)
     step = partial(
         _steward, button.verb, topic, event, session, person, grants, replies, desk, clock

@@ -346,26 +346,19 @@ class Harness:
         Update ids keep counting, so nothing is mistaken for a delivery seen before."""
         tables = SQLModel.metadata.sorted_tables
         with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in reversed(tables):
-                    conn.execute(table.delete())
+            for table in reversed(tables):  # DELETE: far quicker than TRUNCATE for a few rows
+                conn.execute(table.delete())
             for table in tables:
                 if snapshot.rows[table.name]:
                     conn.execute(table.insert(), snapshot.rows[table.name])
-            if conn.dialect.name == "postgresql":
-                for table in tables:
-                    key = table.c.get("id")
-                    if key is not None and isinstance(key.type, Integer):
-                        conn.execute(
-                            text(
-                                "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
-                                f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
-                            ),
-                            {"t": table.name},
-                        )
+            if conn.dialect.name == "postgresql":  # sequences go on from the restored ids
+                counters = [
+                    f"setval(pg_get_serial_sequence('{t.name}', 'id'), "
+                    f'COALESCE((SELECT MAX(id) FROM "{t.name}"), 0) + 1, false)'
+                    for t in tables
+                    if isinstance(getattr(t.c.get("id"), "type", None), Integer)
+                ]
+                conn.execute(text("SELECT " + ", ".join(counters)))
         self.screens = defaultdict(list, copy.deepcopy(snapshot.screens))
         self._by_key = {m.key: m for m in self._every_shown() if m.key}
         self._read = dict(snapshot.read)

@@ -6,9 +6,14 @@ every command and button as every role.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
+from domain import access
 from handlers.deliberation import PickScope, ViewTopic
+from handlers.i18n import Texts
 from handlers.notices import Acknowledge
 from handlers.views import Reassign, ToGrid
 from tests.handlers.conftest import Neighbourhood
@@ -87,3 +92,11 @@ def test_only_those_a_notice_was_addressed_to_acknowledge_it(bot: Harness, world
     assert bot.presses("r3", data) == "这条通知不是发给您的，不用确认。"
     assert bot.presses(STRANGER, data) == "这条通知不是发给您的，不用确认。"
     assert bot.presses("r1", data) == "已确认收到，谢谢！"
+
+
+def test_every_refusal_of_the_access_rules_is_in_both_catalogues(texts: Texts) -> None:
+    source = Path(access.__file__).read_text(encoding="utf-8")
+    keys = set(re.findall(r'"((?:error|refused|dl-refused|notice)-[a-z-]+)"', source))
+    assert len(keys) >= 8
+    for lang in ("zh_Hans", "en"):
+        assert keys <= texts.keys(lang), lang
