@@ -28,7 +28,7 @@ from storage.models import Community, Compound
 log = logging.getLogger("linli")
 
 COMMANDS = (
-    "start", "report", "my", "tickets", "ticket", "hot", "stats", "notices", "notice",
+    "start", "report", "my", "tickets", "ticket", "hot", "stats", "held", "notices", "notice",
     "propose", "topics", "topic", "vote", "comment", "dhelp",
     "language", "help", "cancel",
 )  # fmt: skip
@@ -67,6 +67,7 @@ def build(settings: Settings, *, clock: Clock | None = None, engine: Engine | No
     policy = settings.deadlines.policy()
     emergency = EmergencyRouting(settings.emergency_department)
     same_problem = settings.same_problem.policy()
+    flood = settings.flood.policy()
     dispatcher = build_dispatcher(
         texts,
         engine=engine,
@@ -77,10 +78,11 @@ def build(settings: Settings, *, clock: Clock | None = None, engine: Engine | No
         categories=tuple(c for c in classifier.categories if c != "none"),
         emergency=emergency,
         same_problem=same_problem,
+        flood=flood,
     )
     workers = 1 if engine.dialect.name == "sqlite" else 4
     core = Core(dispatcher, delivery=None, workers=workers)
-    jobs = Jobs(engine, clock, policy, tz, texts, classifier, emergency, same_problem)
+    jobs = Jobs(engine, clock, policy, tz, texts, classifier, emergency, same_problem, flood)
     return App(settings, engine, clock, tz, texts, classifier, core, jobs)
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.flood import FloodPolicy
 from domain.policy import DeadlinePolicy, Window
 from domain.same_problem import SameProblemPolicy
 
@@ -100,6 +101,18 @@ class SameProblemSettings(BaseSettings):
         )
 
 
+class FloodSettings(BaseSettings):
+    """LINLI_FLOOD_*: past `tickets` new tickets from one person within `window`, their further
+    reports are kept for staff (/held) instead of each opening a ticket and a ping."""
+
+    model_config = _section("LINLI_FLOOD_")
+    tickets: int = Field(5, ge=1)
+    window: Duration = timedelta(minutes=10)
+
+    def policy(self) -> FloodPolicy:
+        return FloodPolicy(self.tickets, self.window)
+
+
 class SimulatorSettings(BaseSettings):
     """LINLI_SIMULATOR_*: the local simulator used when no token is set."""
 
@@ -125,4 +138,5 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     deadlines: DeadlineSettings = Field(default_factory=DeadlineSettings)
     same_problem: SameProblemSettings = Field(default_factory=SameProblemSettings)
+    flood: FloodSettings = Field(default_factory=FloodSettings)
     simulator: SimulatorSettings = Field(default_factory=SimulatorSettings)

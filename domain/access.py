@@ -23,6 +23,8 @@ The rules, in words:
 - A notice goes only to places its sender is responsible for (domain.notices.may_send); only
   its sender manages it; only the residents it was addressed to acknowledge it.
 - The figures (/hot, /stats) and the merging and splitting of tickets are for staff.
+- Reports held back from a flood (domain.flood) are for the grid workers and staff of the
+  author's place.
 """
 
 from __future__ import annotations
@@ -35,12 +37,14 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from domain.flood import may_handle
 from domain.lifecycle import Actor, Refused
 from domain.notices import Place, buildings_in, may_send
 from storage import org
 from storage.models import (
     Grid,
     Person,
+    Report,
     RoleGrant,
     ScopeKind,
     Ticket,
@@ -133,6 +137,7 @@ class Do(enum.StrEnum):
     ACKNOWLEDGE = "acknowledge"  # a notice: 收到
     FIGURES = "figures"  # subject None: the hot list and the monthly rates
     WORKLIST = "worklist"  # subject None: /tickets
+    HELD = "held"  # subject None: /held; a Report: open a held report as a ticket
 
 
 @dataclass(frozen=True)
@@ -409,3 +414,13 @@ def _figures(access: Access, who: Who, _: None) -> str | None:
 @_rule(Do.WORKLIST, None)
 def _worklist(access: Access, who: Who, _: None) -> str | None:
     return None if who.worker else "error-no-role"
+
+
+@_rule(Do.HELD, None)
+def _held_any(access: Access, who: Who, _: None) -> str | None:
+    return None if who.staff or who.holds("grid_worker") else "error-no-role"
+
+
+@_rule(Do.HELD, Report)
+def _held(access: Access, who: Who, report: Report) -> str | None:
+    return None if may_handle(access.session, report, who.grants) else "error-not-yours"

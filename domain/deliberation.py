@@ -33,6 +33,8 @@ from sqlmodel import Session, col, select
 from domain import access, tally
 from domain.clock import Clock, aware
 from domain.lifecycle import Refused
+from nlp.privacy import mask_pii
+from storage.locks import hold
 from storage.models import (
     Building,
     ChatBinding,
@@ -321,6 +323,9 @@ class Deliberation:
     # --- step 1: proposing -------------------------------------------------------------------
 
     def _next_number(self, community: Community) -> str:
+        """TD-YS001, TD-YS002 … per community. Held until the transaction ends, so that two
+        proposals at once (several worker threads) cannot both take the same number."""
+        hold(self.session, "topic-number", community.id or 0)
         prefix = f"{community.code}-YS"
         numbers = self.session.exec(
             select(Topic.number).where(col(Topic.number).startswith(prefix))
@@ -342,7 +347,8 @@ class Deliberation:
             kind, scope_id = "community", community_id
         else:
             raise Refused("dl-refused-register")
-        title = text.strip().splitlines()[0][:60]
+        # The title goes to groups and ballots (masked before it is cut: no half numbers).
+        title = mask_pii(text.strip().splitlines()[0])[:60]
         topic = Topic(
             number=self._next_number(community),
             community_id=community.id or 0,
@@ -387,8 +393,9 @@ class Deliberation:
         topic = Topic(
             number=self._next_number(community),
             community_id=community.id or 0,
-            title=title.strip()[:60] or tickets[0].text[:60],
-            text="\n".join(f"{tk.number}: {tk.text}" for tk in tickets),
+            # Made of residents' reports, read by all in scope: nobody's number goes along.
+            title=mask_pii(title.strip() or tickets[0].text)[:60],
+            text="\n".join(f"{tk.number}: {mask_pii(tk.text)}" for tk in tickets),
             proposer_id=person.id or 0,
             state=State.ACCEPTED,
             scope_kind=kind,

@@ -282,12 +282,21 @@ class TicketDesk:
 
     def attach(self, ticket: Ticket, person: Person, report: Report, key_households: int) -> Change:
         """A neighbour reported the same problem: follow the ticket, count the household."""
+        # Read the ticket afresh under its row lock: a change committed by another worker
+        # thread since it was loaded is built upon, not overwritten.
+        self.session.exec(
+            select(Ticket)
+            .where(Ticket.id == ticket.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
         target = self._authorise(ticket, None, Action.ATTACH)
         report.ticket_id, report.status = ticket.id, "attached"
         self.session.add(report)
         if self.session.get(TicketFollower, (ticket.id, person.id)) is None:
             self.session.add(TicketFollower(ticket_id=_id(ticket), person_id=_id(person)))
-            ticket.households += 1
+            self.session.flush()
+            ticket.households = len(self.followers(ticket))  # counted, never lost
         change = self._move(
             ticket, person, Action.ATTACH, target, data={"households": ticket.households}
         )

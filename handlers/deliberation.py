@@ -45,6 +45,7 @@ from handlers.dispatch import Router
 from handlers.events import Button, Message, Press, T, t
 from handlers.i18n import DEFAULT_LANGUAGE, Texts
 from handlers.replies import Replies, refusal
+from nlp import mask_pii
 from storage import org
 from storage.models import (
     Building,
@@ -430,8 +431,11 @@ class Board:
         buttons: Iterable[Iterable[Button]] = (),
         *,
         photo: str | None = None,
+        raw: bool = False,
     ) -> None:
-        self.replies.to(person, page(self.replies.language_of(person)), buttons, photo=photo)
+        """Write to one person; private numbers are masked unless `raw` (for stewards)."""
+        text = page(self.replies.language_of(person))
+        self.replies.to(person, text if raw else mask_pii(text), buttons, photo=photo)
 
     def tell_all(
         self,
@@ -441,13 +445,15 @@ class Board:
         *,
         skip: Person | None = None,
         photo: str | None = None,
+        raw: bool = False,
     ) -> None:
         for person in people:
             if skip is not None and person.id == skip.id:
                 continue
-            self.tell(person, page, buttons(person) if buttons else (), photo=photo)
+            self.tell(person, page, buttons(person) if buttons else (), photo=photo, raw=raw)
 
     def groups(self, topic: Topic, page: Page, *, photo: str | None = None) -> None:
+        """To every group chat in scope (masked by Replies: a group is never private)."""
         for chat in self.desk.chats_in_scope(topic):
             self.replies.send(chat.chat_id, DEFAULT_LANGUAGE, page(DEFAULT_LANGUAGE), photo=photo)
 
@@ -512,6 +518,7 @@ class Board:
                     card=lambda lang: self.view.card(topic, lang),
                 ),
                 card_buttons(self.desk, topic, steward, org.roles_of(session, steward.id or 0)),
+                raw=True,
             )
 
     def remind(self, topic: Topic, people: Sequence[Person]) -> None:
@@ -674,6 +681,8 @@ def show(
 ) -> None:
     view = View(desk, replies.texts)
     body = view.card(topic, replies.lang)
+    if not desk.is_steward(topic, grants):  # residents' words, others' numbers: masked
+        body = mask_pii(body)
     (replies.edit if edit else replies.reply)(body, card_buttons(desk, topic, person, grants))
 
 
@@ -759,6 +768,7 @@ def _file_proposal(
             steward,
             lambda lg: view.get(lg, "dl-ping-proposed", card=view.card(topic, lg)),
             card_buttons(desk, topic, steward, org.roles_of(session, steward.id or 0)),
+            raw=True,
         )
 
 
@@ -826,7 +836,11 @@ def topic_command(
         replies.reply(t("dl-not-found", number=number or arguments.plain(event.args)[:40]))
         return
     view = View(desk, replies.texts)
-    replies.reply(view.record(topic, replies.lang), card_buttons(desk, topic, person, grants))
+    record = view.record(topic, replies.lang)
+    steward = desk.is_steward(topic, grants)  # residents' words, others' numbers: masked
+    replies.reply(
+        record if steward else mask_pii(record), card_buttons(desk, topic, person, grants)
+    )
 
 
 @router.command("topics", private_only=True)
@@ -1608,6 +1622,7 @@ def _comment(
             lang, "dl-ping-comment", number=topic.number, name=person.name, text=text.strip()
         ),
         skip=person,
+        raw=True,
     )
 
 

@@ -6,7 +6,7 @@ The scheduler in bot/ decides when; these decide what, and return the messages t
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from domain.clock import Clock, aware
+from domain.flood import FloodPolicy, held_count
 from domain.policy import DeadlinePolicy
 from domain.same_problem import SameProblemPolicy
 from domain.tickets import TicketDesk, deadline_of, overdue
@@ -26,6 +27,7 @@ from handlers.reporting import Classifier, EmergencyRouting, Filing
 from handlers.views import line
 from storage import org
 from storage.db import session as open_session
+from storage.locks import hold
 from storage.models import Building, JobRun, Person, Report, RoleGrant, ScopeKind
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class Jobs:
     classifier: Classifier
     emergency: EmergencyRouting
     same_problem: SameProblemPolicy
+    flood: FloodPolicy = field(default_factory=FloodPolicy)
 
     def _context(self, session: Session) -> tuple[TicketDesk, Notifier, Replies]:
         replies = Replies(None, self.texts)
@@ -93,6 +96,7 @@ class Jobs:
                     self.clock,
                     self.emergency,
                     self.same_problem,
+                    self.flood,
                 )
                 try:
                     filing.file(report, person, building, here=False)
@@ -108,6 +112,7 @@ class Jobs:
         now = self.clock.now()
         day = now.astimezone(self.tz).date().isoformat()
         with open_session(self.engine) as session:
+            hold(session, "digest", 0)  # two runs at once: the second finds the first's JobRun
             if not force and session.get(JobRun, ("digest", day)) is not None:
                 return []
             desk, _, replies = self._context(session)
@@ -122,7 +127,8 @@ class Jobs:
                 .order_by(col(Person.id))
             ).all()
             for worker in workers:
-                tickets = desk.worklist(worker, org.roles_of(session, worker.id or 0))
+                grants = org.roles_of(session, worker.id or 0)
+                tickets = desk.worklist(worker, grants)
                 late = [tk for tk in tickets if overdue(tk, now)]
                 due_today = [
                     tk for tk in tickets if tk not in late and deadline_of(tk) < end_of_day
@@ -131,8 +137,8 @@ class Jobs:
                 lines = "\n".join(
                     self.texts.render(lang, line(tk, self.clock)) for tk in tickets[:10]
                 )
-                replies.to(
-                    worker,
+                text = self.texts.render(
+                    lang,
                     t(
                         "digest" if tickets else "digest-empty",
                         open=len(tickets),
@@ -141,6 +147,10 @@ class Jobs:
                         lines=lines,
                     ),
                 )
+                held = held_count(session, grants)
+                if held:
+                    text += "\n" + self.texts.render(lang, t("digest-held", count=held))
+                replies.to(worker, text)
             session.merge(JobRun(name="digest", key=day, at=now))
             session.commit()
         return replies.effects

@@ -29,6 +29,7 @@ from handlers.jobs import Jobs
 from handlers.outgoing import keep_on_commit
 from handlers.replies import Replies, Rows
 from handlers.views import name_of
+from nlp import mask_pii
 from storage.db import session as open_session
 from storage.models import (
     Building,
@@ -381,6 +382,9 @@ def _preview(session: Session, board: NoticeBoard, notice: Notice, lang: str) ->
         attachment=t("notice-has-photo")
         if notice.photo
         else (t("notice-has-file") if notice.document else ""),
+        # A notice is published as written (a contact number is often its point); the sender
+        # is warned when it looks as if someone's private number is in it.
+        numbers=t("notice-has-numbers") if mask_pii(notice.text) != notice.text else "",
     )
     n = _id(notice)
     buttons: Rows = [

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from domain.lifecycle import Refused
 from handlers.events import Answer, Button, Edit, Effect, Event, Message, Press, Send, T, t
 from handlers.i18n import DEFAULT_LANGUAGE, Texts, pick_language
+from nlp import mask_pii
 from storage.models import Person
 
 Rows = Iterable[Iterable[Button]]
@@ -20,6 +21,12 @@ def refusal(refused: Refused) -> T:
     if isinstance(state, str):
         params["state"] = t(state if "-state-" in state else f"state-{state}")
     return t(refused.reason, **params)
+
+
+def for_chat(chat_id: int, text: str) -> str:
+    """The safety net: a group chat (negative id) is never private, so nothing written there
+    carries a private number, whatever the handler put into the text."""
+    return mask_pii(text) if chat_id < 0 else text
 
 
 class Replies:
@@ -68,7 +75,7 @@ class Replies:
         self.effects.append(
             Send(
                 chat_id,
-                self.texts.render(lang, text),
+                for_chat(chat_id, self.texts.render(lang, text)),
                 self.texts.keyboard(lang, buttons),
                 photo=photo,
                 reply_to=reply_to,
@@ -82,7 +89,7 @@ class Replies:
             Edit(
                 self.event.chat.id,
                 self.event.message_id,
-                self.render(text),
+                for_chat(self.event.chat.id, self.render(text)),
                 self.texts.keyboard(self.lang, buttons),
             )
         )

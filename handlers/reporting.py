@@ -9,7 +9,8 @@ from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
-from domain.clock import Clock
+from domain.clock import Clock, aware
+from domain.flood import HELD, FloodPolicy, held_since, tickets_opened
 from domain.same_problem import SameProblemPolicy, find_open_ticket
 from domain.tickets import TicketDesk
 from handlers.events import Message, t
@@ -18,7 +19,16 @@ from handlers.replies import Replies
 from handlers.views import category, deadline_line
 from nlp import Classification, mask_pii, similarity
 from storage import org
-from storage.models import Building, Department, Person, Report, ScopeKind, Ticket
+from storage.locks import hold
+from storage.models import (
+    Building,
+    Department,
+    Person,
+    Report,
+    ScopeKind,
+    Ticket,
+    TicketFollower,
+)
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +94,7 @@ class Filing:
         clock: Clock,
         emergency: EmergencyRouting,
         same_problem: SameProblemPolicy,
+        flood: FloodPolicy | None = None,
     ):
         self.session = session
         self.desk = desk
@@ -93,6 +104,7 @@ class Filing:
         self.clock = clock
         self.emergency = emergency
         self.same_problem = same_problem
+        self.flood = flood or FloodPolicy()
 
     def keep(self, event: Message, person: Person, text: str, status: str = "received") -> Report:
         """Store what the resident sent and commit it, before anything can go wrong."""
@@ -111,9 +123,16 @@ class Filing:
         return report
 
     def file(
-        self, report: Report, reporter: Person, building: Building, *, here: bool = True
+        self,
+        report: Report,
+        reporter: Person,
+        building: Building,
+        *,
+        here: bool = True,
+        limit: bool = True,
     ) -> None:
-        """Classify and open a ticket; `here`: answer in the chat the report came from."""
+        """Classify and open a ticket; `here`: answer in the chat the report came from;
+        `limit`: hold the report when its author has opened too many tickets lately."""
         result = self.classifier.classify(report.text)
         report.classification = _stored(result)
         answer = (
@@ -128,6 +147,9 @@ class Filing:
             return
         if result.emergency:
             answer(t(f"emergency-{result.emergency}"))
+        # Whether this problem is open here already, and then opening or joining it, happens
+        # one report at a time per compound: ten neighbours at once make one ticket.
+        hold(self.session, "filing", building.compound_id)
         shared = find_open_ticket(
             self.session,
             building,
@@ -138,6 +160,8 @@ class Filing:
         )
         if shared is not None:
             self._attach(shared, report, reporter, answer)
+            return
+        if limit and not result.emergency and self._flooding(report, reporter, answer, here):
             return
         change = self.desk.open(report, reporter, building, result)
         ticket = change.ticket
@@ -160,11 +184,39 @@ class Filing:
         if result.emergency:
             self._alert_emergency(ticket)
 
+    def _flooding(
+        self, report: Report, reporter: Person, answer: Callable[..., None], here: bool
+    ) -> bool:
+        """Past the limit of new tickets: keep the report for staff, say so, and say True."""
+        now = self.clock.now()
+        since = now - self.flood.window
+        opened = tickets_opened(self.session, reporter.id or 0, since)
+        if len(opened) < self.flood.tickets:
+            return False
+        earlier = held_since(self.session, reporter.id or 0, report.chat_id, since)
+        report.status = HELD
+        self.session.add(report)
+        log.info("report %s held: %s opened %d tickets lately", report.id, reporter.id, len(opened))
+        in_group = here and self.replies.event is not None and not self.replies.event.chat.private
+        if in_group and earlier:
+            return True  # the group heard it once already: no echo of every message
+        free_at = aware(opened[len(opened) - self.flood.tickets]) + self.flood.window
+        answer(
+            t(
+                "report-held",
+                count=len(opened),
+                minutes=int(self.flood.window.total_seconds() // 60),
+                until=free_at,
+            )
+        )
+        return True
+
     def _attach(
         self, ticket: Ticket, report: Report, reporter: Person, answer: Callable[..., None]
     ) -> None:
         """The problem is already open: join it, say so, and tell its holder."""
         was = ticket.urgency
+        joining = self.session.get(TicketFollower, (ticket.id, reporter.id)) is None
         self.desk.attach(ticket, reporter, report, self.same_problem.key_households)
         if ticket.reporter_id == reporter.id:
             answer(t("report-again", number=ticket.number, state=t(f"state-{ticket.state}")))
@@ -178,7 +230,8 @@ class Filing:
                     state=t(f"state-{ticket.state}"),
                 )
             )
-        if ticket.assignee_id is not None and ticket.reporter_id != reporter.id:
+        # The holder hears of each new household once, not of every message a follower sends.
+        if ticket.assignee_id is not None and joining:
             assignee = self.session.get_one(Person, ticket.assignee_id)
             key = "ping-attached-key" if was != ticket.urgency else "ping-attached"
             self.notifier.ping(assignee, ticket, t(key, households=ticket.households))

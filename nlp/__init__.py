@@ -4,8 +4,9 @@ The engine is a pure library: no messenger, storage or web imports.
 """
 
 from nlp.engine import Classification, Classifier, Match, similarity
+from nlp.privacy import mask_pii
 from nlp.rules import RulesError
-from nlp.text import mask_pii, normalise
+from nlp.text import normalise
 
 __all__ = [
     "Classification",

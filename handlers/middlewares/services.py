@@ -27,5 +27,6 @@ def services(event: Event, data: dict[str, Any], call_next: Next) -> None:
         data["clock"],
         data["emergency"],
         data["same_problem"],
+        data.get("flood"),
     )
     call_next()

@@ -31,8 +31,10 @@ from sqlalchemy import event as sa_event
 from sqlmodel import SQLModel, col, select
 
 import locales
-from bot.config import DeadlineSettings, SameProblemSettings
 from domain.clock import ManualClock
+from domain.flood import FloodPolicy
+from domain.policy import DEFAULT_POLICY
+from domain.same_problem import SameProblemPolicy
 from handlers.app import build_dispatcher
 from handlers.dispatch import Dispatcher
 from handlers.events import Answer, Chat, Edit, Effect, Event, Message, Press, Send, Sender
@@ -138,12 +140,13 @@ class Harness:
             self.texts,
             engine=engine,
             clock=clock,
-            policy=DeadlineSettings().policy(),  # the defaults a deployment starts with
+            policy=DEFAULT_POLICY,  # the defaults a deployment starts with
             tz=TZ,
             classifier=classifier,
             categories=tuple(c for c in classifier.categories if c != "none"),
             emergency=EmergencyRouting(),
-            same_problem=SameProblemSettings().policy(),
+            same_problem=SameProblemPolicy(),
+            flood=FloodPolicy(),
         )
         for middleware in self.dispatcher.middlewares:  # tests talk at machine speed
             if isinstance(middleware, Throttle):

@@ -29,6 +29,7 @@ from handlers.deliberation import (
     Vote,
 )
 from handlers.events import Chat, Sender
+from handlers.held import OpenHeld
 from handlers.i18n import Texts
 from handlers.notices import Acknowledge, AddressTo, NoticeAction, PrivateDelivery, SendLater
 from handlers.start import Communities, PickBuilding, PickCompound, PickLanguage
@@ -199,6 +200,7 @@ CASES = [
     Case("/merge other community", say("/merge XHY-261125-001 TD-261125-002"), (), PRIVATE_ONLY),
     Case("/split", say("/split TD-261125-001"), STAFF, PRIVATE_ONLY),
     Case("/hot", say("/hot"), FIGURES, PRIVATE_ONLY),
+    Case("/held", say("/held"), ("grid-worker", "grid-worker-other", *FIGURES), PRIVATE_ONLY),
     Case("/stats", say("/stats"), FIGURES, PRIVATE_ONLY),
     Case(
         "/notice",
@@ -315,6 +317,11 @@ CASES = [
         "sp forged: a report of another ticket",
         press(lambda w: SplitPick(*_t1(w), w.first_report("TD-261125-002").id or 0).pack()),
         (),
+    ),
+    Case(
+        "hd open a held report",
+        press(lambda w: OpenHeld(w.held().id or 0).pack()),
+        ("grid-worker", *STAFF),
     ),
     # --- questions, language, registration ---
     Case("cx cancel", press(lambda w: Cancel().pack()), EVERYONE),

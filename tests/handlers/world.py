@@ -4,8 +4,9 @@ Tickets: TD-261125-001 (r1's stairwell light; r2 follows it; gw1 holds it), TD-2
 (r2's noisy neighbour), TD-261125-003 (r2's question, resolved by gw1: r2 may rate it),
 XHY-261125-001 (r3's rubbish, in the other community). Topics: TD-YS001 (r1's proposal,
 accepted by td-staff), TD-YS002 (voting; on the roll: r1 and r2), XHY-YS001 (r3's proposal).
-Notices from td-staff to 铜都花园: one sent, one still a draft. The other community gets a
-grid, XHY-01, with its worker xgw (someone a forged button might hand a ticket to).
+Notices from td-staff to 铜都花园: one sent, one still a draft. One report of r1's is held for
+staff (as after a flood, domain/flood.py). The other community gets a grid, XHY-01, with its
+worker xgw (someone a forged button might hand a ticket to).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from domain.deliberation import Deliberation
+from domain.flood import HELD
 from handlers.events import Sender
 from storage import org, orgfile
 from storage.db import session as open_session
@@ -107,6 +109,11 @@ class World:
         assert isinstance(found, Report)
         return found
 
+    def held(self) -> Report:
+        found = self._get(select(Report).where(Report.status == HELD))
+        assert isinstance(found, Report)
+        return found
+
     def neighbours_report(self, number: str) -> Report:
         """The report of a neighbour who joined the ticket (what /split takes out)."""
         ticket = self.ticket(number)
@@ -146,6 +153,7 @@ def build(bot: Harness) -> World:
     bot.says("td-staff", "下周一消杀")  # stays a draft
     assert world.notice("sent").text == "周六上午停水"
     assert world.notice("draft").text == "下周一消杀"
+    _held_report(bot)
     bot.clock.advance(timedelta(minutes=5))
     return world
 
@@ -158,6 +166,24 @@ def _other_grid(bot: Harness) -> None:
         session.add(worker)
         session.flush()
         orgfile.grant(session, worker, "grid_worker", "grid:XHY-01")
+        session.commit()
+
+
+def _held_report(bot: Harness) -> None:
+    with open_session(bot.engine) as session:
+        (r1,) = _people(session, "r1")
+        assert r1.telegram_id is not None
+        session.add(
+            Report(
+                chat_id=r1.telegram_id,
+                message_id=1,
+                telegram_user_id=r1.telegram_id,
+                person_id=r1.id,
+                text="3号楼门口的垃圾桶满了",
+                received_at=bot.clock.now(),
+                status=HELD,
+            )
+        )
         session.commit()
 
 
