@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from domain.access import Access, Do
@@ -124,6 +124,7 @@ class Dispatcher:
 
     def handle(self, event: Event, **extra: Any) -> list[Effect]:
         """Handle one event; never raises (the errors middleware answers instead)."""
+        event = without_nul(event)
         replies = Replies(event, self.texts)
         data: dict[str, Any] = {**self.deps, **extra, "event": event, "replies": replies}
 
@@ -219,6 +220,15 @@ class Dispatcher:
         except KeyError as missing:
             raise TypeError(f"handler {route.func.__qualname__} needs {missing}") from None
         return route.func(**kwargs)
+
+
+def without_nul(event: Event) -> Event:
+    """The message without NUL characters: nobody means one, and PostgreSQL cannot store one
+    in text (a report carrying one could not even be kept). A press's data is read strictly
+    by its family anyway."""
+    if isinstance(event, Press) or "\x00" not in event.text + event.args:
+        return event
+    return replace(event, text=event.text.replace("\x00", ""), args=event.args.replace("\x00", ""))
 
 
 def _params(func: Handler) -> tuple[str, ...]:
