@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from domain import tally
+from domain import access, tally
 from domain.clock import Clock, aware
 from domain.lifecycle import Refused
 from nlp.privacy import mask_pii
@@ -71,7 +71,6 @@ VOTE_DAYS = (1, 3, 7, 14)
 CLOSE_REMINDER = timedelta(hours=24)
 MEETING_REMINDER = timedelta(hours=2)
 EVALUATION_PERIOD = timedelta(days=14)
-STEWARD_WIDE = ("subdistrict_staff", "admin")
 
 
 class State(enum.StrEnum):
@@ -302,23 +301,7 @@ class Deliberation:
 
     def is_steward(self, topic: Topic, grants: Sequence[RoleGrant]) -> bool:
         """Community staff of the topic's community, the building leader of a building topic."""
-        for grant in grants:
-            if grant.role in STEWARD_WIDE:
-                return True
-            if (
-                grant.role == "community_staff"
-                and grant.scope_kind == ScopeKind.COMMUNITY
-                and grant.scope_id == topic.community_id
-            ):
-                return True
-            if (
-                grant.role == "building_leader"
-                and grant.scope_kind == ScopeKind.BUILDING
-                and topic.scope_kind in ("building", "unit", "households")
-                and grant.scope_id == topic.scope_id
-            ):
-                return True
-        return False
+        return access.is_steward(topic, grants)
 
     def roles(self, topic: Topic, person: Person | None, grants: Sequence[RoleGrant]) -> set[Role]:
         if person is None:

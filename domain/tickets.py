@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from domain import access
 from domain.clock import Clock, aware
 from domain.lifecycle import Action, Actor, Refused, check
 from domain.policy import DeadlinePolicy
@@ -150,27 +151,13 @@ class TicketDesk:
         )
         return f"{community.code}-{day}-{last:03d}"
 
-    # --- who may do what ---------------------------------------------------------------
-
-    def capacities(self, ticket: Ticket, person: Person) -> set[Actor]:
-        """In which capacities `person` may act on `ticket`."""
-        held: set[Actor] = set()
-        if ticket.assignee_id == person.id:
-            held.add(Actor.ASSIGNEE)
-        if ticket.reporter_id == person.id:
-            held.add(Actor.REPORTER)
-        for grant in org.roles_of(self.session, _id(person)):
-            if grant.role in ("subdistrict_staff", "admin") or (
-                grant.role == "community_staff"
-                and grant.scope_kind == ScopeKind.COMMUNITY
-                and grant.scope_id == ticket.community_id
-            ):
-                held.add(Actor.STAFF)
-        return held
+    # --- who may do what (domain.access) ----------------------------------------------
 
     def _authorise(self, ticket: Ticket, person: Person | None, action: Action) -> str:
-        actors = {Actor.SYSTEM} if person is None else self.capacities(ticket, person)
-        return check(action, ticket.state, actors)
+        if person is None:
+            return check(action, ticket.state, {Actor.SYSTEM})
+        actor = access.who(self.session, person)
+        return check(action, ticket.state, access.Access(self.session).capacities(actor, ticket))
 
     # --- moves ---------------------------------------------------------------------------
 

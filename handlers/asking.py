@@ -6,12 +6,19 @@ either transport, takes the answer; `@router.awaiting(kind)` handles it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
+from handlers.callbacks import Callback
 from storage.models import Conversation
+
+
+@dataclass(frozen=True)
+class Cancel(Callback, prefix="cx"):
+    """The cancel button under a question (or a menu)."""
 
 
 def ask(session: Session, who: int, kind: str, data: dict[str, Any], expires: datetime) -> None:

@@ -1,34 +1,35 @@
 """Deliberation in chat: proposing, the steward's card with its buttons, announcements, comments,
 meetings, the vote, carrying out, reporting back and residents' evaluation.
 
-Callback data (≤ 64 bytes):
-    dl:<verb>:<topic id>:<version>[:<argument>]   a steward's button on the topic card
-    dv:<topic id>                                 open a topic's card
-    dc:<topic id>                                 comment on a topic
-    vt:<topic id>:<version>:<choice #>[:<token>]  a vote (token: a secret ballot's receipt)
-    ev:<topic id>:<rating>                        rate how the outcome was carried out
+The buttons' data are the families below (handlers.callbacks): a steward's button on the card
+(StewardButton and the menus' PickScope, MeetingKind, TaskProgress), opening a card
+(ViewTopic), commenting (CommentOn), voting (Vote, with a secret ballot's receipt) and rating
+how the outcome was carried out (Evaluate). Who may do what is domain.access's.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Any
+from functools import partial
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from domain import tally
+from domain.access import Access, Do, Rescope, Who
+from domain.access import who as access_who
 from domain.clock import Clock, aware
 from domain.deliberation import (
     ANNOUNCE_DAYS,
     MEETING_KINDS,
     PARTY_KINDS,
     RATINGS,
-    STEWARD_WIDE,
     VOTE_DAYS,
     Act,
     Deliberation,
@@ -36,11 +37,14 @@ from domain.deliberation import (
     State,
 )
 from domain.lifecycle import Refused
-from handlers.asking import ask
+from domain.notices import Place
+from handlers import arguments
+from handlers.asking import Cancel, ask
+from handlers.callbacks import Between, Callback, OneOf, Ref, Token, Version, rows
 from handlers.dispatch import Router
 from handlers.events import Button, Message, Press, T, t
 from handlers.i18n import DEFAULT_LANGUAGE, Texts
-from handlers.replies import Replies
+from handlers.replies import Replies, refusal
 from nlp import mask_pii
 from storage import org
 from storage.models import (
@@ -51,10 +55,87 @@ from storage.models import (
     Person,
     RoleGrant,
     ScopeKind,
+    Ticket,
 )
 from storage.models_deliberation import Meeting, Topic, TopicTask
 
 router = Router("deliberation")
+
+TopicId = Annotated[int, Ref(Topic)]
+StewardVerb = Literal[
+    "acc", "dec", "mrg", "sm", "su", "sh", "ru", "bu", "se", "ad", "vd", "op", "pt", "qu", "ps",
+    "fx", "ufx", "an", "rl", "rm", "mt", "ov", "cv", "tk", "rb", "cl",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StewardButton(Callback, prefix="dl"):
+    """A steward's button on the topic card."""
+
+    verb: StewardVerb
+    topic: TopicId
+    version: Version
+
+
+@dataclass(frozen=True)
+class PickScope(Callback, prefix="dl:sc"):
+    """The place a topic is about: a building, a compound or the community."""
+
+    topic: TopicId
+    version: Version
+    kind: Literal["building", "compound", "community"]
+    place: Annotated[int, Between(1, 2**31 - 1)]
+
+
+@dataclass(frozen=True)
+class MeetingKind(Callback, prefix="dl:mk"):
+    """Which kind of meeting to schedule."""
+
+    topic: TopicId
+    version: Version
+    kind: Annotated[str, OneOf(MEETING_KINDS)]
+
+
+@dataclass(frozen=True)
+class TaskProgress(Callback, prefix="dl:pg"):
+    """Report progress on one of the topic's tasks."""
+
+    topic: TopicId
+    version: Version
+    task: Annotated[int, Ref(TopicTask)]
+
+
+@dataclass(frozen=True)
+class ViewTopic(Callback, prefix="dv"):
+    """Open a topic's card."""
+
+    topic: TopicId
+
+
+@dataclass(frozen=True)
+class CommentOn(Callback, prefix="dc"):
+    """Comment on a topic under discussion."""
+
+    topic: TopicId
+
+
+@dataclass(frozen=True)
+class Vote(Callback, prefix="vt"):
+    """A choice on the ballot; `receipt`: a secret ballot's token, to change the vote."""
+
+    topic: TopicId
+    version: Version
+    choice: Annotated[int, Between(0, 7)]
+    receipt: Annotated[str | None, Token(32)] = None
+
+
+@dataclass(frozen=True)
+class Evaluate(Callback, prefix="ev"):
+    """Rate how the outcome was carried out."""
+
+    topic: TopicId
+    rating: Annotated[str, OneOf(RATINGS)]
+
 
 ASK_TIMEOUT = timedelta(hours=2)
 TEXT_LIMIT = 2000
@@ -319,21 +400,17 @@ def _bar(percent: int) -> str:
     return "▓" * filled + "░" * (10 - filled)
 
 
-def _rows(buttons: list[Button], per_row: int = 2) -> list[list[Button]]:
-    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+def _id(topic: Topic) -> int:
+    assert topic.id is not None
+    return topic.id
 
 
-def why(refused: Refused) -> T:
-    """A refusal as the person reads it (a state code becomes the state's name)."""
-    params = dict(refused.params)
-    state = params.get("state")
-    if isinstance(state, str) and state.startswith("dl-state-"):
-        params["state"] = t(state)
-    return t(refused.reason, **params)
+def view_button(topic: Topic, label: T | str | None = None) -> Button:
+    return Button(label or t("dl-btn-view"), ViewTopic(_id(topic)).pack())
 
 
-def token(topic: Topic) -> str:
-    return f"{topic.id}:{topic.version}"
+def comment_button_for(topic: Topic) -> list[list[Button]]:
+    return [[Button(t("dl-btn-comment"), CommentOn(_id(topic)).pack())]]
 
 
 # --- who hears what ----------------------------------------------------------------------------
@@ -459,9 +536,7 @@ class Board:
 
         self.groups(topic, page)
         people = {p.id: p for p in [*self.desk.participants(topic), *self.stewards(topic)]}
-        self.tell_all(
-            people.values(), page, lambda _p: [[Button(t("dl-btn-view"), f"dv:{topic.id}")]]
-        )
+        self.tell_all(people.values(), page, lambda _p: [[view_button(topic)]])
 
     def meeting_reminder(self, topic: Topic, meeting: Meeting) -> None:
         page = self.view.page(
@@ -486,19 +561,18 @@ class Board:
 
 def vote_buttons(desk: Deliberation, topic: Topic, token_: str | None = None) -> list[list[Button]]:
     """One button per choice; a secret ballot's receipt token rides along to allow a change."""
-    suffix = f":{token_}" if token_ else ""
     buttons = [
         Button(
             choice if topic.options else t(f"dl-choice-{choice}"),
-            f"vt:{topic.id}:{topic.version}:{i}{suffix}",
+            Vote(_id(topic), topic.version, i, token_).pack(),
         )
         for i, choice in enumerate(desk.choices(topic))
     ]
-    return _rows(buttons, 3)
+    return rows(buttons, 3)
 
 
 def rating_buttons(topic: Topic) -> list[list[Button]]:
-    return [[Button(t(f"dl-rating-{r}"), f"ev:{topic.id}:{r}") for r in RATINGS]]
+    return [[Button(t(f"dl-rating-{r}"), Evaluate(_id(topic), r).pack()) for r in RATINGS]]
 
 
 # --- the steward's card ------------------------------------------------------------------------
@@ -509,20 +583,19 @@ def card_buttons(
 ) -> list[list[Button]]:
     """What this person may do with the topic now."""
     roles = desk.roles(topic, person, grants)
-    tk = token(topic)
-    rows: list[list[Button]] = []
+    keyboard: list[list[Button]] = []
     state = topic.state
     if Role.STEWARD in roles:
 
-        def b(key: str, verb: str, **params: Any) -> Button:
-            return Button(t(key, **params), f"dl:{verb}:{tk}")
+        def b(key: str, verb: StewardVerb, **params: Any) -> Button:
+            return Button(t(key, **params), StewardButton(verb, _id(topic), topic.version).pack())
 
         if state == State.PROPOSED:
-            rows += _rows(
+            keyboard += rows(
                 [b("dl-btn-accept", "acc"), b("dl-btn-decline", "dec"), b("dl-btn-merge", "mrg")], 3
             )
         elif state == State.ACCEPTED:
-            rows += _rows(
+            keyboard += rows(
                 [
                     b("dl-btn-scope", "sm"),
                     b("dl-btn-rule", "ru", rule=t(f"dl-rule-short-{topic.rule}")),
@@ -550,9 +623,9 @@ def card_buttons(
                     ),
                 ]
             )
-            rows += [[b("dl-btn-fix-roll", "fx")], [b("dl-btn-merge", "mrg")]]
+            keyboard += [[b("dl-btn-fix-roll", "fx")], [b("dl-btn-merge", "mrg")]]
         elif state == State.PARTICIPANTS:
-            rows += _rows(
+            keyboard += rows(
                 [
                     b("dl-btn-announce", "an"),
                     b("dl-btn-roll", "rl"),
@@ -561,11 +634,11 @@ def card_buttons(
                 ]
             )
         elif state == State.ANNOUNCED:
-            rows += _rows(
+            keyboard += rows(
                 [b("dl-btn-meeting", "mt"), b("dl-btn-roll", "rl"), b("dl-btn-remove", "rm")]
             )
         elif state == State.VOTING:
-            rows += _rows(
+            keyboard += rows(
                 [
                     b("dl-btn-offline", "ov"),
                     b("dl-btn-meeting", "mt"),
@@ -575,26 +648,26 @@ def card_buttons(
                 ]
             )
         elif state == State.CARRYING_OUT:
-            rows.append([b("dl-btn-task", "tk")])
+            keyboard.append([b("dl-btn-task", "tk")])
             for task in desk.tasks(topic):
-                rows.append(
+                keyboard.append(
                     [
                         Button(
                             t("dl-btn-progress", title=task.title[:20], progress=task.progress),
-                            f"dl:pg:{tk}:{task.id}",
+                            TaskProgress(_id(topic), topic.version, task.id or 0).pack(),
                         )
                     ]
                 )
-            rows.append([b("dl-btn-report", "rb")])
+            keyboard.append([b("dl-btn-report", "rb")])
         elif state == State.REPORTED:
-            rows.append([b("dl-btn-close", "cl")])
+            keyboard.append([b("dl-btn-close", "cl")])
     if state in (State.ANNOUNCED, State.VOTING) and roles & {Role.ELECTOR, Role.STEWARD}:
-        rows.append([Button(t("dl-btn-comment"), f"dc:{topic.id}")])
+        keyboard += comment_button_for(topic)
     if state == State.VOTING and Role.ELECTOR in roles:
-        rows += vote_buttons(desk, topic)
+        keyboard += vote_buttons(desk, topic)
     if state == State.REPORTED and roles & {Role.ELECTOR, Role.PROPOSER}:
-        rows += rating_buttons(topic)
-    return rows
+        keyboard += rating_buttons(topic)
+    return keyboard
 
 
 def show(
@@ -619,7 +692,7 @@ def _ask(session: Session, who: int, kind: str, topic: Topic, clock: Clock, **ex
 
 
 def _cancel_row() -> list[list[Button]]:
-    return [[Button(t("btn-cancel"), "cx")]]
+    return [[Button(t("btn-cancel"), Cancel().pack())]]
 
 
 # --- step 1: proposing -------------------------------------------------------------------------
@@ -685,7 +758,7 @@ def _file_proposal(
     try:
         topic = desk.propose(person, text, community_id=community_id)
     except Refused as refused:
-        replies.reply(why(refused))
+        replies.reply(refusal(refused))
         return
     replies.reply(t("dl-proposed", number=topic.number, title=topic.title))
     board = Board(desk, replies)
@@ -705,21 +778,25 @@ def from_tickets(
     session: Session,
     person: Person,
     grants: list[RoleGrant],
+    who: Who,
+    access: Access,
     replies: Replies,
     clock: Clock,
 ) -> None:
-    """/fromtickets TD-261125-001 TD-261125-004 … title."""
-    words = event.args.split()
-    numbers = [w for w in words if re.fullmatch(r"[A-Za-z]+-\d{6}-\d{3,}", w)]
-    title = " ".join(w for w in words if w not in numbers)
+    """/fromtickets TD-261125-001 TD-261125-004 … title (staff, of their own tickets)."""
+    numbers, title = arguments.numbers(event.args)
     if not numbers:
         replies.reply(t("dl-usage-fromtickets"))
         return
+    for number in numbers:
+        ticket = session.exec(select(Ticket).where(Ticket.number == number)).first()
+        if ticket is not None and not access.can(who, Do.TRIAGE, ticket):
+            raise Refused("dl-refused-role")
     desk = Deliberation(session, clock)
     try:
         topic, followers = desk.from_tickets(person, grants, numbers, title)
     except Refused as refused:
-        replies.reply(why(refused))
+        replies.reply(refusal(refused))
         return
     board = Board(desk, replies)
     board.tell_all(
@@ -740,24 +817,30 @@ def topic_command(
     session: Session,
     person: Person,
     grants: list[RoleGrant],
+    who: Who,
+    access: Access,
     replies: Replies,
     clock: Clock,
 ) -> None:
-    """/topic TD-YS001: the full record (in private with the buttons one may use)."""
-    number = event.args.strip()
-    if not number:
+    """/topic TD-YS001: the full record, in private, with the buttons one may use."""
+    if not event.args.strip():
         replies.reply(t("dl-usage-topic"))
         return
+    if not event.chat.private:  # the record names people: never into a group
+        replies.reply(t("dl-topic-in-private"))
+        return
+    number = arguments.number(event.args)
     desk = Deliberation(session, clock)
-    topic = desk.by_number(number)
-    if topic is None:
-        replies.reply(t("dl-not-found", number=number))
+    topic = desk.by_number(number) if number else None
+    if topic is None or not access.can(who, Do.SEE, topic):
+        replies.reply(t("dl-not-found", number=number or arguments.plain(event.args)[:40]))
         return
     view = View(desk, replies.texts)
-    buttons = card_buttons(desk, topic, person, grants) if event.chat.private else []
     record = view.record(topic, replies.lang)
-    steward = event.chat.private and desk.is_steward(topic, grants)
-    replies.reply(record if steward else mask_pii(record), buttons)
+    steward = desk.is_steward(topic, grants)  # residents' words, others' numbers: masked
+    replies.reply(
+        record if steward else mask_pii(record), card_buttons(desk, topic, person, grants)
+    )
 
 
 @router.command("topics", private_only=True)
@@ -771,8 +854,8 @@ def topics_command(
         return
     view = View(desk, replies.texts)
     lines = "\n".join(view.line(tp, replies.lang) for tp in topics[:20])
-    buttons = [Button(tp.number, f"dv:{tp.id}") for tp in topics[:20]]
-    replies.reply(t("dl-topics", count=len(topics), lines=lines), _rows(buttons, 3))
+    buttons = [view_button(tp, tp.number) for tp in topics[:20]]
+    replies.reply(t("dl-topics", count=len(topics), lines=lines), rows(buttons, 3))
 
 
 @router.command("dhelp", "yishi")
@@ -784,30 +867,18 @@ def deliberation_help(grants: list[RoleGrant], replies: Replies) -> None:
     replies.reply(t("dl-help-staff" if staff else "dl-help-resident"))
 
 
-@router.callback("dv")
-def view_button(
+@router.callback(ViewTopic, may=Do.SEE)
+def view_topic(
     event: Press,
+    topic: Topic,
     session: Session,
     person: Person,
     grants: list[RoleGrant],
     replies: Replies,
     clock: Clock,
 ) -> None:
-    raw = event.data.split(":", 1)[1]
-    desk = Deliberation(session, clock)
-    topic = session.get(Topic, int(raw)) if raw.isdigit() else None
-    if topic is None:
-        replies.answer(t("error-stale-button"), alert=True)
-        return
     replies.answer()
-    show(
-        replies,
-        desk,
-        topic,
-        person,
-        grants,
-        edit=event.chat.private and event.data.startswith("dv:"),
-    )
+    show(replies, Deliberation(session, clock), topic, person, grants, edit=event.chat.private)
 
 
 # --- the steward's buttons -------------------------------------------------------------------
@@ -828,38 +899,33 @@ _ASKS = {
 }
 
 
-@router.callback("dl")
-def steward_button(
-    event: Press,
+def topic_changed(
+    topic: Topic,
     session: Session,
     person: Person,
     grants: list[RoleGrant],
     replies: Replies,
     clock: Clock,
 ) -> None:
-    """dl:<verb>:<topic id>:<version>[:<argument>]."""
-    parts = event.data.split(":")
-    if len(parts) < 4 or not parts[2].isdigit() or not parts[3].isdigit():
-        replies.answer(t("error-stale-button"), alert=True)
-        return
-    verb, topic_id, version = parts[1], int(parts[2]), int(parts[3])
-    argument = parts[4] if len(parts) > 4 else ""
-    desk = Deliberation(session, clock)
-    topic = session.get(Topic, topic_id)
-    if topic is None:
-        replies.answer(t("error-stale-button"), alert=True)
-        return
-    if not desk.is_steward(topic, grants):
-        replies.answer(t("dl-refused-role"), alert=True)
-        return
-    if topic.version != version:
-        replies.answer(t("dl-changed"), alert=True)
-        show(replies, desk, topic, person, grants, edit=True)
-        return
+    """A steward's button from before the topic's last step: the card as it is now."""
+    replies.answer(t("dl-changed"), alert=True)
+    show(replies, Deliberation(session, clock), topic, person, grants, edit=True)
+
+
+def _step(
+    step: Callable[[], str | None],
+    topic: Topic,
+    person: Person,
+    grants: list[RoleGrant],
+    replies: Replies,
+    desk: Deliberation,
+) -> None:
+    """Carry out a steward's step; answer with its key and refresh the card (also if refused).
+    A step that asked a question or opened a menu returns None and has answered already."""
     try:
-        done = _steward(verb, argument, topic, event, session, person, grants, replies, desk, clock)
+        done = step()
     except Refused as refused:
-        replies.answer(why(refused), alert=True)
+        replies.answer(refusal(refused), alert=True)
         show(replies, desk, topic, person, grants, edit=True)
         return
     if done is None:
@@ -868,11 +934,97 @@ def steward_button(
     show(replies, desk, topic, person, grants, edit=True)
 
 
-def _community_steward(topic: Topic, grants: list[RoleGrant]) -> bool:
-    return any(
-        g.role in STEWARD_WIDE or (g.role == "community_staff" and g.scope_id == topic.community_id)
-        for g in grants
+@router.callback(StewardButton, may=Do.STEWARD, stale=topic_changed)
+def steward_button(
+    button: StewardButton,
+    topic: Topic,
+    event: Press,
+    session: Session,
+    person: Person,
+    grants: list[RoleGrant],
+    who: Who,
+    access: Access,
+    replies: Replies,
+    clock: Clock,
+) -> None:
+    if button.verb == "rl":  # the roll names households and who has voted
+        access.check(who, Do.ROLL, topic)
+    desk = Deliberation(session, clock)
+    step = partial(
+        _steward, button.verb, topic, event, session, person, grants, replies, desk, clock
     )
+    _step(step, topic, person, grants, replies, desk)
+
+
+@router.callback(PickScope, may=Do.STEWARD, stale=topic_changed)
+def pick_scope(
+    button: PickScope,
+    topic: Topic,
+    session: Session,
+    person: Person,
+    grants: list[RoleGrant],
+    who: Who,
+    access: Access,
+    replies: Replies,
+    clock: Clock,
+) -> None:
+    """The topic is about this building, compound or the whole community."""
+    desk = Deliberation(session, clock)
+
+    def step() -> str:
+        access.check(who, Do.RESCOPE, Rescope(topic, Place(button.kind, button.place)))
+        desk.configure(
+            topic, person, grants, scope_kind=button.kind, scope_id=button.place, scope_detail=[]
+        )
+        return "dl-done-configured"
+
+    _step(step, topic, person, grants, replies, desk)
+
+
+@router.callback(MeetingKind, may=Do.STEWARD, stale=topic_changed)
+def meeting_kind(
+    button: MeetingKind,
+    topic: Topic,
+    event: Press,
+    session: Session,
+    person: Person,
+    grants: list[RoleGrant],
+    replies: Replies,
+    clock: Clock,
+) -> None:
+    desk = Deliberation(session, clock)
+
+    def step() -> None:
+        desk._authorise(topic, person, grants, _ASK_ACT["mt"])
+        _ask(session, event.sender.id, "dl-meeting", topic, clock, meeting=button.kind)
+        replies.answer()
+        replies.edit(t("dl-ask-meeting", kind=t(f"dl-meeting-{button.kind}")), _cancel_row())
+
+    _step(step, topic, person, grants, replies, desk)
+
+
+@router.callback(TaskProgress, may=Do.STEWARD, stale=topic_changed)
+def task_progress(
+    topic: Topic,
+    task: TopicTask,
+    event: Press,
+    session: Session,
+    person: Person,
+    grants: list[RoleGrant],
+    replies: Replies,
+    clock: Clock,
+) -> None:
+    desk = Deliberation(session, clock)
+
+    def step() -> None:
+        if task.topic_id != topic.id:
+            raise Refused("error-stale-button")
+        desk._authorise(topic, person, grants, _ASK_ACT["pg"])
+        _ask(session, event.sender.id, "dl-progress", topic, clock, task=task.id)
+        replies.answer()
+        replies.reply(t("dl-ask-progress", title=task.title, progress=task.progress), _cancel_row())
+
+    _step(step, topic, person, grants, replies, desk)
 
 
 def _cycle(values: Sequence[Any], current: Any) -> Any:
@@ -881,8 +1033,7 @@ def _cycle(values: Sequence[Any], current: Any) -> Any:
 
 
 def _steward(
-    verb: str,
-    argument: str,
+    verb: StewardVerb,
     topic: Topic,
     event: Press,
     session: Session,
@@ -909,14 +1060,6 @@ def _steward(
         replies.answer()
         replies.edit(t("dl-pick-scope", number=topic.number), _scope_buttons(session, topic))
         return None
-    if verb == "sc":
-        kind, _, raw = argument.partition("-")
-        if kind not in ("building", "compound", "community") or not raw.isdigit():
-            raise Refused("error-stale-button")
-        if kind != "building" and not _community_steward(topic, grants):
-            raise Refused("dl-refused-role")  # a building leader keeps to the building
-        desk.configure(topic, person, grants, scope_kind=kind, scope_id=int(raw), scope_detail=[])
-        return "dl-done-configured"
     if verb == "ru":
         desk.configure(topic, person, grants, rule=_cycle(RULES, topic.rule))
         return "dl-done-configured"
@@ -969,23 +1112,11 @@ def _steward(
     if verb == "mt":
         desk._authorise(topic, person, grants, _ASK_ACT["mt"])
         replies.answer()
-        buttons = [Button(t(f"dl-meeting-{k}"), f"dl:mk:{token(topic)}:{k}") for k in MEETING_KINDS]
+        buttons = [
+            Button(t(f"dl-meeting-{k}"), MeetingKind(_id(topic), topic.version, k).pack())
+            for k in MEETING_KINDS
+        ]
         replies.reply(t("dl-pick-meeting", number=topic.number), [buttons, *_cancel_row()])
-        return None
-    if verb == "mk" and argument in MEETING_KINDS:
-        desk._authorise(topic, person, grants, _ASK_ACT["mt"])
-        _ask(session, event.sender.id, "dl-meeting", topic, clock, meeting=argument)
-        replies.answer()
-        replies.edit(t("dl-ask-meeting", kind=t(f"dl-meeting-{argument}")), _cancel_row())
-        return None
-    if verb == "pg" and argument.isdigit():
-        task = session.get(TopicTask, int(argument))
-        if task is None or task.topic_id != topic.id:
-            raise Refused("error-stale-button")
-        desk._authorise(topic, person, grants, _ASK_ACT["pg"])
-        _ask(session, event.sender.id, "dl-progress", topic, clock, task=task.id)
-        replies.answer()
-        replies.reply(t("dl-ask-progress", title=task.title, progress=task.progress), _cancel_row())
         return None
     if verb == "cl":
         desk.close(topic, person, grants)
@@ -1014,7 +1145,7 @@ _ASK_ACT = {
 
 def _scope_buttons(session: Session, topic: Topic) -> list[list[Button]]:
     """Scope choices around the topic: its building, compound and community, a unit, homes."""
-    tk = token(topic)
+    topic_id, version = _id(topic), topic.version
     building_id: int | None = None
     if topic.scope_kind in ("building", "unit", "households"):
         building_id = topic.scope_id
@@ -1025,25 +1156,27 @@ def _scope_buttons(session: Session, topic: Topic) -> list[list[Button]]:
     if building_id is not None:
         building, compound, community = org.place_of_building(session, building_id)
         if community.id == topic.community_id:
-            buttons.append(
-                Button(f"{compound.name} {building.name}", f"dl:sc:{tk}:building-{building.id}")
-            )
-            buttons.append(Button(compound.name, f"dl:sc:{tk}:compound-{compound.id}"))
+            here = PickScope(topic_id, version, "building", building.id or 0)
+            buttons.append(Button(f"{compound.name} {building.name}", here.pack()))
+            whole = PickScope(topic_id, version, "compound", compound.id or 0)
+            buttons.append(Button(compound.name, whole.pack()))
     community = session.get_one(Community, topic.community_id)
     if not buttons:
         for compound in org.compounds_of(session, topic.community_id):
-            buttons.append(Button(compound.name, f"dl:sc:{tk}:compound-{compound.id}"))
-    buttons.append(Button(community.name, f"dl:sc:{tk}:community-{community.id}"))
-    rows = _rows(buttons)
+            pick = PickScope(topic_id, version, "compound", compound.id or 0)
+            buttons.append(Button(compound.name, pick.pack()))
+    everyone = PickScope(topic_id, version, "community", community.id or 0)
+    buttons.append(Button(community.name, everyone.pack()))
+    keyboard = rows(buttons)
     if building_id is not None:
-        rows.append(
+        keyboard.append(
             [
-                Button(t("dl-btn-scope-unit"), f"dl:su:{tk}"),
-                Button(t("dl-btn-scope-households"), f"dl:sh:{tk}"),
+                Button(t("dl-btn-scope-unit"), StewardButton("su", topic_id, version).pack()),
+                Button(t("dl-btn-scope-households"), StewardButton("sh", topic_id, version).pack()),
             ]
         )
-    rows.append([Button(t("btn-back"), f"dv:{topic.id}")])
-    return rows
+    keyboard.append([view_button(topic, t("btn-back"))])
+    return keyboard
 
 
 def _tell_proposer(
@@ -1096,8 +1229,9 @@ def parse_when(
 
 def _choice_of(desk: Deliberation, topic: Topic, texts: Texts, word: str) -> str | None:
     choices = desk.choices(topic)
-    if word.isdigit() and 1 <= int(word) <= len(choices):
-        return choices[int(word) - 1]
+    index = arguments.integer(word, 1, len(choices))
+    if index is not None:
+        return choices[index - 1]
     for choice in choices:
         names = {choice.lower()}
         if not topic.options:
@@ -1166,7 +1300,7 @@ def steward_answer(
             texts,
         )
     except Refused as refused:
-        replies.reply(why(refused))
+        replies.reply(refusal(refused))
         return
     if done is None:
         return  # asked again (bad format): the question stays open
@@ -1197,10 +1331,11 @@ def _answer(
         _tell_proposer(board, topic, "dl-told-declined", reason=text)
         return "dl-done-declined"
     if kind == "dl-merge":
-        number, _, reason = text.partition(" ")
-        into = desk.by_number(number)
+        word, reason = arguments.first(text)
+        number = arguments.number(word)
+        into = desk.by_number(number) if number else None
         if into is None:
-            replies.reply(t("dl-not-found", number=number))
+            replies.reply(t("dl-not-found", number=number or word[:40]))
             return None
         if not reason.strip():
             replies.reply(t("dl-ask-merge", number=topic.number))
@@ -1232,7 +1367,7 @@ def _answer(
         return "dl-done-configured"
     if kind in ("dl-unit", "dl-households"):
         labels = [w for w in re.split(r"[\s,，、;；]+", text) if w]
-        if kind == "dl-unit" and not all(w.isdigit() for w in labels):
+        if kind == "dl-unit" and not all(arguments.integer(w, 1, 99) for w in labels):
             replies.reply(t("dl-ask-unit", number=topic.number))
             return None
         scope_kind = "unit" if kind == "dl-unit" else "households"
@@ -1244,6 +1379,8 @@ def _answer(
             building_id = proposer.building_id if proposer else None
         if building_id is None:
             raise Refused("dl-refused-no-building")
+        place = Place(ScopeKind.BUILDING, building_id)
+        Access(session).check(access_who(session, person), Do.RESCOPE, Rescope(topic, place))
         desk.configure(
             topic, person, grants, scope_kind=scope_kind, scope_id=building_id, scope_detail=labels
         )
@@ -1385,7 +1522,7 @@ def _publish(board: Board, topic: Topic) -> None:
     board.tell_all(
         people.values(),
         page,
-        lambda _p: [[Button(t("dl-btn-comment"), f"dc:{topic.id}")]],
+        lambda _p: comment_button_for(topic),
         photo=topic.attachment,
     )
 
@@ -1393,28 +1530,22 @@ def _publish(board: Board, topic: Topic) -> None:
 # --- comments ----------------------------------------------------------------------------------
 
 
-@router.callback("dc")
+@router.callback(CommentOn)
 def comment_button(
     event: Press,
+    topic: Topic,
     session: Session,
     person: Person,
     grants: list[RoleGrant],
     replies: Replies,
     clock: Clock,
 ) -> None:
-    raw = event.data.split(":", 1)[1]
-    topic = session.get(Topic, int(raw)) if raw.isdigit() else None
-    if topic is None:
-        replies.answer(t("error-stale-button"), alert=True)
-        return
     desk = Deliberation(session, clock)
     roles = desk.roles(topic, person, grants)
     if topic.state not in (State.ANNOUNCED, State.VOTING):
-        replies.answer(t("dl-refused-comments-closed", number=topic.number), alert=True)
-        return
+        raise Refused("dl-refused-comments-closed", number=topic.number)
     if not roles & {Role.ELECTOR, Role.STEWARD}:
-        replies.answer(t("dl-refused-not-eligible", number=topic.number), alert=True)
-        return
+        raise Refused("dl-refused-not-eligible", number=topic.number)
     _ask(session, event.sender.id, "dl-comment", topic, clock)
     replies.answer()
     replies.to(person, t("dl-ask-comment", number=topic.number, title=topic.title), _cancel_row())
@@ -1430,7 +1561,8 @@ def comment_command(
     clock: Clock,
 ) -> None:
     """/comment TD-YS001 text."""
-    number, _, text = event.args.strip().partition(" ")
+    word, text = arguments.first(event.args)
+    number = arguments.number(word)
     desk = Deliberation(session, clock)
     topic = desk.by_number(number) if number else None
     if topic is None or not text.strip():
@@ -1503,7 +1635,8 @@ def vote_command(
 ) -> None:
     """/vote TD-YS001: the ballot again."""
     desk = Deliberation(session, clock)
-    topic = desk.by_number(event.args.strip()) if event.args.strip() else None
+    number = arguments.number(event.args)
+    topic = desk.by_number(number) if number else None
     if topic is None:
         replies.reply(t("dl-usage-vote"))
         return
@@ -1517,34 +1650,27 @@ def vote_command(
     replies.reply(board.ballot(topic)(replies.lang), vote_buttons(desk, topic))
 
 
-@router.callback("vt")
-def vote_button(
-    event: Press, session: Session, person: Person, replies: Replies, clock: Clock
-) -> None:
-    """vt:<topic id>:<version>:<choice #>[:<token>]."""
-    parts = event.data.split(":")
-    if len(parts) not in (4, 5) or not all(p.isdigit() for p in parts[1:4]):
-        replies.answer(t("error-stale-button"), alert=True)
-        return
-    desk = Deliberation(session, clock)
-    topic = session.get(Topic, int(parts[1]))
-    if topic is None:
-        replies.answer(t("error-stale-button"), alert=True)
-        return
+def vote_stale(topic: Topic, replies: Replies) -> None:
+    """A ballot from before the topic's last step: closed, or changed since."""
     if topic.state != State.VOTING:
         replies.answer(t("dl-refused-vote-closed", number=topic.number), alert=True)
         replies.edit(t("dl-ballot-closed", number=topic.number, title=topic.title))
         return
+    replies.answer(t("dl-refused-stale"), alert=True)
+
+
+@router.callback(Vote, stale=vote_stale)
+def vote_button(
+    button: Vote, topic: Topic, session: Session, person: Person, replies: Replies, clock: Clock
+) -> None:
+    if topic.state != State.VOTING:
+        vote_stale(topic, replies)
+        return
+    desk = Deliberation(session, clock)
     choices = desk.choices(topic)
-    if int(parts[2]) != topic.version or int(parts[3]) >= len(choices):
-        replies.answer(t("dl-refused-stale"), alert=True)
-        return
-    choice = choices[int(parts[3])]
-    try:
-        cast = desk.cast(topic, person, choice, parts[4] if len(parts) == 5 else None)
-    except Refused as refused:
-        replies.answer(why(refused), alert=True)
-        return
+    if button.choice >= len(choices):
+        raise Refused("dl-refused-stale")
+    cast = desk.cast(topic, person, choices[button.choice], button.receipt)
     view = View(desk, replies.texts)
     label = view.choice(topic, replies.lang, cast.choice)
     replies.answer(t(f"dl-vote-{cast.status}", choice=label))
@@ -1563,34 +1689,28 @@ def vote_button(
 # --- evaluation ---------------------------------------------------------------------------------
 
 
-@router.callback("ev")
+@router.callback(Evaluate)
 def evaluate_button(
-    event: Press, session: Session, person: Person, replies: Replies, clock: Clock
+    event: Press,
+    button: Evaluate,
+    topic: Topic,
+    session: Session,
+    person: Person,
+    replies: Replies,
+    clock: Clock,
 ) -> None:
-    """ev:<topic id>:<rating>."""
-    parts = event.data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in RATINGS:
-        replies.answer(t("error-stale-button"), alert=True)
-        return
     desk = Deliberation(session, clock)
-    topic = session.get(Topic, int(parts[1]))
-    if topic is None:
-        replies.answer(t("error-stale-button"), alert=True)
-        return
     try:
-        desk.evaluate(topic, person, parts[2])
+        desk.evaluate(topic, person, button.rating)
     except Refused as refused:
-        reason = (
-            "dl-refused-evaluation-closed"
-            if refused.reason == "dl-refused-state"
-            else refused.reason
-        )
-        replies.answer(t(reason, number=topic.number), alert=True)
-        return
+        closed = refused.reason == "dl-refused-state"
+        raise Refused(
+            "dl-refused-evaluation-closed" if closed else refused.reason, number=topic.number
+        ) from None
     _ask(session, event.sender.id, "dl-evaluation", topic, clock)
     replies.answer(t("dl-evaluation-thanks"))
     replies.edit(
-        t("dl-evaluation-recorded", number=topic.number, rating=t(f"dl-rating-{parts[2]}")),
+        t("dl-evaluation-recorded", number=topic.number, rating=t(f"dl-rating-{button.rating}")),
         [*rating_buttons(topic), *_cancel_row()],
     )
 

@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated
+
 from sqlmodel import Session, select
 
+from domain.access import Do
 from domain.clock import aware
-from domain.flood import HELD, held_count, held_reports, may_handle
+from domain.flood import HELD, held_count, held_reports
+from domain.lifecycle import Refused
+from handlers.callbacks import Callback, Ref
 from handlers.dispatch import Router
-from handlers.events import Button, Press, t
+from handlers.events import Button, t
 from handlers.replies import Replies
 from handlers.reporting import Filing
 from storage.models import Building, Person, Report, RoleGrant
 
 router = Router("held")
 
-STAFF = ("grid_worker", "community_staff", "subdistrict_staff", "admin")
 PREVIEW = 80
 
 
-@router.command("held", private_only=True)
+@dataclass(frozen=True)
+class OpenHeld(Callback, prefix="hd"):
+    """Open a held report as a ticket."""
+
+    report: Annotated[int, Ref(Report)]
+
+
+@router.command("held", private_only=True, may=Do.HELD)
 def held(session: Session, grants: list[RoleGrant], replies: Replies) -> None:
     """/held: the newest reports kept from people who reported too much at once."""
-    if not any(g.role in STAFF for g in grants):
-        replies.reply(t("error-no-role"))
-        return
     _show(session, grants, replies, edit=False)
 
 
@@ -47,31 +56,29 @@ def _show(session: Session, grants: list[RoleGrant], replies: Replies, *, edit: 
                 )
             )
         )
-        rows.append([Button(t("btn-held-open", index=index), f"hd:{report.id}")])
+        rows.append([Button(t("btn-held-open", index=index), OpenHeld(report.id or 0).pack())])
     total = held_count(session, grants)
     say(t("held-list", count=total, shown=len(reports), lines="\n".join(lines)), rows)
 
 
-@router.callback("hd")
+@router.callback(OpenHeld, may=Do.HELD)
 def open_held(
-    event: Press,
+    report: Report,
     session: Session,
     grants: list[RoleGrant],
     replies: Replies,
     filing: Filing,
 ) -> None:
-    """hd:<report id>: open the held report as a ticket (its author is told, as always)."""
-    raw = event.data.partition(":")[2]
-    valid = raw.isascii() and raw.isdigit() and len(raw) <= 9
-    # Locked: two staff tapping the same report at once open one ticket, not two.
-    locked = select(Report).where(Report.id == int(raw)).with_for_update() if valid else None
-    report = session.exec(locked).first() if locked is not None else None
-    if report is None or report.status != HELD:
-        replies.answer(t("error-stale-button"), alert=True)
-        return
-    if not may_handle(session, report, grants):
-        replies.answer(t("error-not-yours"), alert=True)
-        return
+    """Open the held report as a ticket (its author is told, as always)."""
+    # Locked and read afresh: two staff tapping the same report at once open one ticket.
+    session.exec(
+        select(Report)
+        .where(Report.id == report.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if report.status != HELD:
+        raise Refused("error-stale-button")
     reporter = session.get(Person, report.person_id) if report.person_id else None
     building = (
         session.get(Building, reporter.building_id) if reporter and reporter.building_id else None

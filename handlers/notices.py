@@ -9,14 +9,19 @@ can be edited into it even while it is still queued.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from domain.access import Access, Do, Who
 from domain.clock import Clock
-from domain.notices import Audience, NoticeBoard, Place, may_send, places_of, wants_private
-from handlers.asking import ask
+from domain.lifecycle import Refused
+from domain.notices import NOTICE_KINDS, Audience, NoticeBoard, Place, places_of, wants_private
+from handlers.asking import Cancel, ask
+from handlers.callbacks import MAX_ID, Between, Callback, OneOf, Ref, rows
 from handlers.dispatch import Router
 from handlers.events import Button, Edit, Effect, Message, Pin, Press, Send, T, t
 from handlers.i18n import DEFAULT_LANGUAGE
@@ -43,6 +48,43 @@ router = Router("notices")
 ASK_TEXT = "notice-text"
 PREVIEW_CHARS = 60
 LATER = {"60": timedelta(hours=1), "180": timedelta(hours=3)}
+NoticeId = Annotated[int, Ref(Notice)]
+
+
+@dataclass(frozen=True)
+class AddressTo(Callback, prefix="nt:to"):
+    """The place a new notice goes to (id 0: the whole sub-district)."""
+
+    kind: Annotated[str, OneOf(tuple(NOTICE_KINDS))]
+    place: Annotated[int, Between(0, MAX_ID)]
+
+
+@dataclass(frozen=True)
+class NoticeAction(Callback, prefix="nt"):
+    """The sender's buttons: send, pin, cancel (the draft); who has not read it, remind."""
+
+    action: Literal["go", "pin", "x", "who", "rm"]
+    notice: NoticeId
+
+
+@dataclass(frozen=True)
+class SendLater(Callback, prefix="nt:at"):
+    """Send the draft in an hour, in three, or tomorrow at eight."""
+
+    notice: NoticeId
+    when: Literal["60", "180", "t8"]
+
+
+@dataclass(frozen=True)
+class Acknowledge(Callback, prefix="na"):
+    """收到: a resident read the notice."""
+
+    notice: NoticeId
+
+
+@dataclass(frozen=True)
+class PrivateDelivery(Callback, prefix="np"):
+    """Turn getting notices in private on or off."""
 
 
 def status_key(notice: Notice) -> str:
@@ -101,8 +143,8 @@ def _status(session: Session, board: NoticeBoard, notice: Notice) -> T:
 def _status_buttons(notice: Notice) -> list[list[Button]]:
     return [
         [
-            Button(t("notice-btn-who"), f"nt:who:{notice.id}"),
-            Button(t("notice-btn-remind"), f"nt:rm:{notice.id}"),
+            Button(t("notice-btn-who"), NoticeAction("who", _id(notice)).pack()),
+            Button(t("notice-btn-remind"), NoticeAction("rm", _id(notice)).pack()),
         ]
     ]
 
@@ -136,7 +178,7 @@ def publish(session: Session, board: NoticeBoard, notice: Notice, replies: Repli
     """Send a notice to its groups and private readers, and the sender their status message."""
     audience = board.audience(notice)
     board.mark_sent(notice, audience)
-    ack = [[Button(t("notice-btn-ack"), f"na:{notice.id}")]]
+    ack = _ack_button(notice)
     for group in audience.groups:
         key = group_key(notice, group.chat_id)
         _queue(
@@ -200,6 +242,15 @@ def _refresh_status(session: Session, board: NoticeBoard, notice: Notice, replie
 # --- writing a notice --------------------------------------------------------------------------
 
 
+def _id(notice: Notice) -> int:
+    assert notice.id is not None
+    return notice.id
+
+
+def _ack_button(notice: Notice) -> list[list[Button]]:
+    return [[Button(t("notice-btn-ack"), Acknowledge(_id(notice)).pack())]]
+
+
 @router.command("notice", private_only=True)
 def new_notice(
     session: Session, person: Person, grants: list[RoleGrant], replies: Replies, lang: str
@@ -209,50 +260,48 @@ def new_notice(
         replies.reply(t("notice-not-allowed"))
         return
     buttons = [
-        Button(place_name(session, p, lang), f"nt:to:{p.kind}:{p.id or 0}") for p in places[:40]
+        Button(place_name(session, p, lang), AddressTo(p.kind, p.id or 0).pack())
+        for p in places[:40]
     ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([Button(t("btn-cancel"), "cx")])
-    replies.reply(t("notice-pick-place"), rows)
+    replies.reply(
+        t("notice-pick-place"), [*rows(buttons), [Button(t("btn-cancel"), Cancel().pack())]]
+    )
 
 
-def _mine(session: Session, person: Person, raw: str) -> Notice | None:
-    notice = session.get(Notice, int(raw)) if raw.isdigit() else None
-    return notice if notice is not None and notice.sender_id == person.id else None
-
-
-@router.callback("nt")
-def notice_button(
+@router.callback(AddressTo)
+def address_to(
     event: Press,
+    button: AddressTo,
     session: Session,
-    person: Person,
-    grants: list[RoleGrant],
+    who: Who,
+    access: Access,
     replies: Replies,
     clock: Clock,
-    tz: ZoneInfo,
     lang: str,
 ) -> None:
-    parts = event.data.split(":")
-    action = parts[1] if len(parts) > 1 else ""
-    if action == "to" and len(parts) == 4:
-        place = Place(parts[2], None if parts[2] == ScopeKind.SUBDISTRICT else int(parts[3]))
-        if not may_send(session, grants, place):
-            replies.answer(t("notice-not-your-place"), alert=True)
-            return
-        expires = clock.now() + timedelta(hours=1)
-        data = {"kind": place.kind, "id": place.id}
-        ask(session, event.sender.id, ASK_TEXT, data, expires)
-        replies.answer()
-        replies.edit(t("notice-ask-text", place=place_name(session, place, lang)))
-        return
-    notice = _mine(session, person, parts[2]) if len(parts) > 2 else None
-    if notice is None:
-        replies.answer(t("error-not-yours"), alert=True)
-        return
+    """The place is chosen: ask for the text."""
+    subdistrict = button.kind == ScopeKind.SUBDISTRICT
+    place = Place(button.kind, None if subdistrict else button.place)
+    access.check(who, Do.SEND, place)
+    expires = clock.now() + timedelta(hours=1)
+    ask(session, event.sender.id, ASK_TEXT, {"kind": place.kind, "id": place.id}, expires)
+    replies.answer()
+    replies.edit(t("notice-ask-text", place=place_name(session, place, lang)))
+
+
+@router.callback(NoticeAction, may=Do.MANAGE)
+def notice_button(
+    button: NoticeAction,
+    notice: Notice,
+    session: Session,
+    replies: Replies,
+    clock: Clock,
+    lang: str,
+) -> None:
     board = NoticeBoard(session, clock)
-    if action in ("go", "pin", "at", "x") and notice.state != "draft":
-        replies.answer(t("notice-already", state=t(f"notice-state-{notice.state}")), alert=True)
-        return
+    action = button.action
+    if action in ("go", "pin", "x"):
+        _still_draft(notice)
     if action == "pin":
         notice.pin = not notice.pin
         session.add(notice)
@@ -266,23 +315,7 @@ def notice_button(
     elif action == "go":
         audience = publish(session, board, notice, replies)
         replies.answer(t("notice-sent-toast"))
-        replies.edit(
-            t(
-                "notice-sent",
-                groups=len(audience.groups),
-                people=len(audience.private),
-            )
-        )
-    elif action == "at" and len(parts) == 4:
-        now = clock.now()
-        if parts[3] in LATER:
-            at = now + LATER[parts[3]]
-        else:  # tomorrow morning, local time
-            local = now.astimezone(tz) + timedelta(days=1)
-            at = datetime(local.year, local.month, local.day, 8, 0, tzinfo=tz)
-        board.schedule(notice, at)
-        replies.answer()
-        replies.edit(t("notice-scheduled", when=at))
+        replies.edit(t("notice-sent", groups=len(audience.groups), people=len(audience.private)))
     elif action == "who":
         missing = board.unacknowledged(notice)
         replies.answer()
@@ -292,19 +325,49 @@ def notice_button(
         names = "\n".join(f"• {p.name or p.telegram_id}" for p in missing[:100])
         replies.reply(t("notice-missing", count=len(missing), names=names))
     elif action == "rm":
-        if notice.reminded_at is not None:
-            replies.answer(t("notice-reminded-before"), alert=True)
-            return
-        missing = [p for p in board.unacknowledged(notice) if p.telegram_id]
-        notice.reminded_at = clock.now()
-        session.add(notice)
-        ack = [[Button(t("notice-btn-ack"), f"na:{notice.id}")]]
-        for resident in missing:
-            rlang = replies.language_of(resident)
-            replies.to(resident, t("notice-reminder", body=_body(session, notice, rlang)), ack)
-        replies.answer(t("notice-reminded", count=len(missing)), alert=True)
-    else:
-        replies.answer(t("error-stale-button"), alert=True)
+        _remind(session, board, notice, replies, clock)
+
+
+def _still_draft(notice: Notice) -> None:
+    if notice.state != "draft":
+        raise Refused("notice-already", state=f"notice-state-{notice.state}")
+
+
+def _remind(
+    session: Session, board: NoticeBoard, notice: Notice, replies: Replies, clock: Clock
+) -> None:
+    """One reminder, in private, to the residents who have not acknowledged."""
+    if notice.reminded_at is not None:
+        raise Refused("notice-reminded-before")
+    missing = [p for p in board.unacknowledged(notice) if p.telegram_id]
+    notice.reminded_at = clock.now()
+    session.add(notice)
+    for resident in missing:
+        rlang = replies.language_of(resident)
+        body = _body(session, notice, rlang)
+        replies.to(resident, t("notice-reminder", body=body), _ack_button(notice))
+    replies.answer(t("notice-reminded", count=len(missing)), alert=True)
+
+
+@router.callback(SendLater, may=Do.MANAGE)
+def send_later(
+    button: SendLater,
+    notice: Notice,
+    session: Session,
+    replies: Replies,
+    clock: Clock,
+    tz: ZoneInfo,
+) -> None:
+    _still_draft(notice)
+    now = clock.now()
+    if button.when in LATER:
+        at = now + LATER[button.when]
+    else:  # tomorrow morning, local time
+        local = now.astimezone(tz) + timedelta(days=1)
+        at = datetime(local.year, local.month, local.day, 8, 0, tzinfo=tz)
+    NoticeBoard(session, clock).schedule(notice, at)
+    replies.answer()
+    replies.edit(t("notice-scheduled", when=at))
 
 
 def _preview(session: Session, board: NoticeBoard, notice: Notice, lang: str) -> tuple[T, Rows]:
@@ -323,20 +386,20 @@ def _preview(session: Session, board: NoticeBoard, notice: Notice, lang: str) ->
         # is warned when it looks as if someone's private number is in it.
         numbers=t("notice-has-numbers") if mask_pii(notice.text) != notice.text else "",
     )
-    n = notice.id
-    rows: Rows = [
-        [Button(t("notice-btn-send"), f"nt:go:{n}")],
+    n = _id(notice)
+    buttons: Rows = [
+        [Button(t("notice-btn-send"), NoticeAction("go", n).pack())],
         [
-            Button(t("notice-btn-1h"), f"nt:at:{n}:60"),
-            Button(t("notice-btn-3h"), f"nt:at:{n}:180"),
-            Button(t("notice-btn-tomorrow"), f"nt:at:{n}:t8"),
+            Button(t("notice-btn-1h"), SendLater(n, "60").pack()),
+            Button(t("notice-btn-3h"), SendLater(n, "180").pack()),
+            Button(t("notice-btn-tomorrow"), SendLater(n, "t8").pack()),
         ],
         [
-            Button(t("notice-btn-pin"), f"nt:pin:{n}"),
-            Button(t("btn-cancel"), f"nt:x:{n}"),
+            Button(t("notice-btn-pin"), NoticeAction("pin", n).pack()),
+            Button(t("btn-cancel"), NoticeAction("x", n).pack()),
         ],
     ]
-    return text, rows
+    return text, buttons
 
 
 @router.awaiting(ASK_TEXT)
@@ -344,7 +407,8 @@ def notice_text(
     event: Message,
     session: Session,
     person: Person,
-    grants: list[RoleGrant],
+    who: Who,
+    access: Access,
     pending: Conversation,
     replies: Replies,
     clock: Clock,
@@ -357,7 +421,7 @@ def notice_text(
         replies.reply(t("notice-ask-text", place=place_name(session, place, lang)))
         return
     session.delete(pending)
-    if not may_send(session, grants, place):  # roles may have changed meanwhile
+    if not access.can(who, Do.SEND, place):  # roles may have changed meanwhile
         replies.reply(t("notice-not-your-place"))
         return
     board = NoticeBoard(session, clock)
@@ -375,15 +439,12 @@ def notice_text(
 # --- residents ---------------------------------------------------------------------------------
 
 
-@router.callback("na")
+@router.callback(Acknowledge, may=Do.ACKNOWLEDGE)
 def acknowledge(
-    event: Press, session: Session, person: Person, replies: Replies, clock: Clock
+    notice: Notice, session: Session, person: Person, replies: Replies, clock: Clock
 ) -> None:
-    raw = event.data.split(":", 1)[1]
-    notice = session.get(Notice, int(raw)) if raw.isdigit() else None
-    if notice is None or notice.state != "sent":
-        replies.answer(t("error-stale-button"), alert=True)
-        return
+    if notice.state != "sent":
+        raise Refused("error-stale-button")
     board = NoticeBoard(session, clock)
     if not board.acknowledge(notice, person):
         replies.answer(t("notice-acked-before"))
@@ -397,7 +458,8 @@ def my_notices(session: Session, person: Person, replies: Replies, clock: Clock,
     board = NoticeBoard(session, clock)
     notices = board.recent_for(person)
     private = person.id is not None and wants_private(session, person.id)
-    toggle = [[Button(t("notice-btn-private-off" if private else "notice-btn-private-on"), "np")]]
+    label = t("notice-btn-private-off" if private else "notice-btn-private-on")
+    toggle = [[Button(label, PrivateDelivery().pack())]]
     if not notices:
         replies.reply(t("notice-none"), toggle)
         return
@@ -417,10 +479,8 @@ def my_notices(session: Session, person: Person, replies: Replies, clock: Clock,
     replies.reply(t("notice-list", lines="\n".join(lines)), toggle)
 
 
-@router.callback("np")
-def private_delivery(
-    event: Press, session: Session, person: Person, replies: Replies, clock: Clock
-) -> None:
+@router.callback(PrivateDelivery)
+def private_delivery(session: Session, person: Person, replies: Replies, clock: Clock) -> None:
     if person.id is None or person.building_id is None:
         replies.answer(t("notice-need-home"), alert=True)
         return

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from handlers.events import Answer, Button, Edit, Effect, Event, Message, Press, Send, T
+from domain.lifecycle import Refused
+from handlers.events import Answer, Button, Edit, Effect, Event, Message, Press, Send, T, t
 from handlers.i18n import DEFAULT_LANGUAGE, Texts, pick_language
 from nlp import mask_pii
 from storage.models import Person
 
 Rows = Iterable[Iterable[Button]]
+
+
+def refusal(refused: Refused) -> T:
+    """A refusal as the person reads it: a `state` parameter becomes the state's name (given
+    as its key, dl-state-… or notice-state-…, or as a ticket state's code)."""
+    params = dict(refused.params)
+    state = params.get("state")
+    if isinstance(state, str):
+        params["state"] = t(state if "-state-" in state else f"state-{state}")
+    return t(refused.reason, **params)
 
 
 def for_chat(chat_id: int, text: str) -> str:

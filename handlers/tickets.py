@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 from sqlmodel import Session, col, select
 
+from domain.access import Access, Do, Handover, Who
 from domain.clock import Clock
-from domain.lifecycle import Actor, Refused
-from domain.tickets import RATINGS, Change, TicketDesk, overdue
-from handlers.asking import ask
+from domain.lifecycle import Refused, check
+from domain.tickets import Change, TicketDesk, overdue
+from handlers import arguments
+from handlers.asking import Cancel, ask
+from handlers.callbacks import rows
 from handlers.dispatch import Router
 from handlers.events import Button, Message, Press, t
 from handlers.notify import Notifier
-from handlers.replies import Replies
-from handlers.views import actions, card, line, token
+from handlers.replies import Replies, refusal
+from handlers.views import (
+    VERBS,
+    Rate,
+    Reassign,
+    Reclassify,
+    TicketMove,
+    ToDepartment,
+    ToGrid,
+    ViewTicket,
+    WorklistPage,
+    actions,
+    capacities,
+    card,
+    line,
+    view_button,
+)
 from storage import org
 from storage.models import (
     Conversation,
@@ -33,160 +53,179 @@ ASK_TIMEOUT = timedelta(hours=2)
 NOTE_LIMIT = 1000
 
 
-def _can_view(desk: TicketDesk, ticket: Ticket, person: Person, grants: list[RoleGrant]) -> bool:
-    if desk.capacities(ticket, person):
-        return True
-    if any(f.id == person.id for f in desk.followers(ticket)):
-        return True
-    return any(
-        g.role == "grid_worker" and g.scope_kind == ScopeKind.GRID and g.scope_id == ticket.grid_id
-        for g in grants
-    )
-
-
-def _is_staff_view(
-    desk: TicketDesk, ticket: Ticket, person: Person, grants: list[RoleGrant]
-) -> bool:
-    capacities = desk.capacities(ticket, person)
-    return bool(capacities & {Actor.ASSIGNEE, Actor.STAFF}) or any(
-        g.role == "grid_worker" and g.scope_id == ticket.grid_id for g in grants
-    )
-
-
 def show(
-    replies: Replies,
-    session: Session,
-    desk: TicketDesk,
-    clock: Clock,
-    ticket: Ticket,
-    person: Person,
-    grants: list[RoleGrant],
-    *,
-    edit: bool,
+    replies: Replies, desk: TicketDesk, clock: Clock, ticket: Ticket, who: Who, *, edit: bool
 ) -> None:
-    staff = _is_staff_view(desk, ticket, person, grants)
-    body = card(session, ticket, clock, for_staff=staff)
-    buttons = actions(desk, ticket, person)
+    """The card as this person may see it, with the buttons for what they may do now."""
+    staff = Access(desk.session).can(who, Do.SEE_PRIVATE, ticket)
+    body = card(desk.session, ticket, clock, for_staff=staff)
+    buttons = actions(desk, ticket, who.person)
     (replies.edit if edit else replies.reply)(body, buttons)
 
 
 # --- the card's buttons ------------------------------------------------------------------------
 
 
-@router.callback("tk")
+def changed(ticket: Ticket, who: Who, replies: Replies, desk: TicketDesk, clock: Clock) -> None:
+    """A button from before the ticket's last step: say so and show the card as it is now."""
+    replies.answer(t("error-ticket-changed"), alert=True)
+    show(replies, desk, clock, ticket, who, edit=True)
+
+
+def _carry_out(
+    move: Callable[[], Change],
+    ticket: Ticket,
+    who: Who,
+    replies: Replies,
+    desk: TicketDesk,
+    notifier: Notifier,
+    clock: Clock,
+) -> None:
+    """Make one move, tell whom it concerns, and refresh the card (also when refused)."""
+    try:
+        change = move()
+    except Refused as refused:
+        replies.answer(refusal(refused), alert=True)
+        show(replies, desk, clock, ticket, who, edit=True)
+        return
+    notifier.announce(change, who.person)
+    replies.answer(t(f"done-{change.event.action}", number=ticket.number))
+    show(replies, desk, clock, ticket, who, edit=True)
+
+
+@router.callback(TicketMove, may=Do.WORK, stale=changed)
 def ticket_button(
+    button: TicketMove,
+    ticket: Ticket,
     event: Press,
     session: Session,
-    person: Person,
-    grants: list[RoleGrant],
+    who: Who,
     replies: Replies,
     desk: TicketDesk,
     notifier: Notifier,
     clock: Clock,
     categories: tuple[str, ...],
 ) -> None:
-    """tk:<verb>:<ticket id>:<version>[:<argument>]."""
-    parts = event.data.split(":")
-    if len(parts) < 4 or not parts[2].isdigit() or not parts[3].isdigit():
-        replies.answer(t("error-stale-button"), alert=True)
+    """A button on the card: a move at once, or a question or a menu first."""
+    person = who.person
+    moves = {"acc": desk.accept, "esc": desk.escalate, "sup": desk.supervise, "wd": desk.withdraw}
+    if button.verb in moves:
+        move = partial(moves[button.verb], ticket, person)
+        _carry_out(move, ticket, who, replies, desk, notifier, clock)
         return
-    verb, ticket_id, version = parts[1], int(parts[2]), int(parts[3])
-    argument = parts[4] if len(parts) > 4 else ""
-    ticket = session.get(Ticket, ticket_id)
-    if ticket is None:
-        replies.answer(t("error-stale-button"), alert=True)
-        return
-    if not desk.capacities(ticket, person):
-        replies.answer(t("error-not-yours"), alert=True)
-        return
-    if ticket.version != version:
-        replies.answer(t("error-ticket-changed"), alert=True)
-        show(replies, session, desk, clock, ticket, person, grants, edit=True)
-        return
-    try:
-        change = _apply(verb, argument, ticket, event, session, person, replies, desk, categories)
+    try:  # the question or menu only for someone who may make the move now
+        check(VERBS[button.verb], ticket.state, capacities(desk, ticket, person))
     except Refused as refused:
-        replies.answer(t(refused.reason, **refused.params), alert=True)
-        show(replies, session, desk, clock, ticket, person, grants, edit=True)
+        replies.answer(refusal(refused), alert=True)
+        show(replies, desk, clock, ticket, who, edit=True)
         return
-    if change is None:
-        return
-    notifier.announce(change, person)
-    replies.answer(t(f"done-{change.event.action}", number=ticket.number))
-    show(replies, session, desk, clock, ticket, person, grants, edit=True)
+    replies.answer()
+    if button.verb in ("note", "res"):
+        kind = "note" if button.verb == "note" else "resolve"
+        data = {"ticket": ticket.id, "version": ticket.version}
+        ask(session, event.sender.id, kind, data, clock.now() + ASK_TIMEOUT)
+        replies.reply(
+            t(f"ask-{kind}", number=ticket.number), [[Button(t("btn-cancel"), Cancel().pack())]]
+        )
+    elif button.verb == "trf":
+        replies.edit(t("pick-transfer", number=ticket.number), _transfer_choices(session, ticket))
+    elif button.verb == "rcl":
+        picks = [Reclassify(button.ticket, ticket.version, code) for code in categories]
+        choices = [  # a code the rules file made too long for a button stays off the menu
+            Button(t(f"category-{p.category}"), p.pack()) for p in picks if p.fits()
+        ]
+        replies.edit(t("pick-category", number=ticket.number), _with_back(choices, ticket))
+    elif button.verb == "ras":
+        replies.edit(t("pick-assignee", number=ticket.number), _assignee_choices(session, ticket))
 
 
-def _apply(
-    verb: str,
-    argument: str,
+@router.callback(ToGrid, may=Do.WORK, stale=changed)
+def to_grid(
     ticket: Ticket,
-    event: Press,
-    session: Session,
-    person: Person,
+    grid: Grid,
+    who: Who,
+    access: Access,
     replies: Replies,
     desk: TicketDesk,
+    notifier: Notifier,
+    clock: Clock,
+) -> None:
+    access.check(who, Do.TRANSFER, Handover(ticket, grid))
+    move = partial(desk.transfer_to_grid, ticket, who.person, grid)
+    _carry_out(move, ticket, who, replies, desk, notifier, clock)
+
+
+@router.callback(ToDepartment, may=Do.WORK, stale=changed)
+def to_department(
+    ticket: Ticket,
+    department: Department,
+    who: Who,
+    replies: Replies,
+    desk: TicketDesk,
+    notifier: Notifier,
+    clock: Clock,
+) -> None:
+    move = partial(desk.transfer_to_department, ticket, who.person, department)
+    _carry_out(move, ticket, who, replies, desk, notifier, clock)
+
+
+@router.callback(Reclassify, may=Do.WORK, stale=changed)
+def reclassify(
+    button: Reclassify,
+    ticket: Ticket,
+    who: Who,
+    replies: Replies,
+    desk: TicketDesk,
+    notifier: Notifier,
+    clock: Clock,
     categories: tuple[str, ...],
-) -> Change | None:
-    """Carry out one button; None when it only asked a question."""
-    if verb == "acc":
-        return desk.accept(ticket, person)
-    if verb == "esc":
-        return desk.escalate(ticket, person)
-    if verb == "sup":
-        return desk.supervise(ticket, person)
-    if verb == "wd":
-        return desk.withdraw(ticket, person)
-    if verb in ("note", "res"):
-        desk.capacities(ticket, person)  # the move itself is checked when the text arrives
-        kind = "note" if verb == "note" else "resolve"
-        data = {"ticket": ticket.id, "version": ticket.version}
-        ask(session, event.sender.id, kind, data, desk.clock.now() + ASK_TIMEOUT)
-        replies.answer()
-        replies.reply(t(f"ask-{kind}", number=ticket.number), [[Button(t("btn-cancel"), "cx")]])
-        return None
-    if verb == "trf":
-        replies.answer()
-        replies.edit(t("pick-transfer", number=ticket.number), _transfer_choices(session, ticket))
-        return None
-    if verb == "tg" and argument.isdigit() and (grid := session.get(Grid, int(argument))):
-        return desk.transfer_to_grid(ticket, person, grid)
-    if verb == "td" and argument.isdigit() and (dept := session.get(Department, int(argument))):
-        return desk.transfer_to_department(ticket, person, dept)
-    if verb == "rcl":
-        replies.answer()
-        buttons = [
-            Button(t(f"category-{code}"), f"tk:rc:{token(ticket)}:{code}") for code in categories
-        ]
-        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        rows.append([Button(t("btn-back"), f"tv:{ticket.id}")])
-        replies.edit(t("pick-category", number=ticket.number), rows)
-        return None
-    if verb == "rc" and argument in categories:
-        return desk.reclassify(ticket, person, argument)
-    if verb == "ras":
-        replies.answer()
-        replies.edit(t("pick-assignee", number=ticket.number), _assignee_choices(session, ticket))
-        return None
-    if verb == "ra" and argument.isdigit() and (assignee := session.get(Person, int(argument))):
-        return desk.reassign(ticket, person, assignee)
-    raise Refused("error-stale-button")
+) -> None:
+    if button.category not in categories:
+        raise Refused("error-stale-button")
+    move = partial(desk.reclassify, ticket, who.person, button.category)
+    _carry_out(move, ticket, who, replies, desk, notifier, clock)
+
+
+@router.callback(Reassign, may=Do.WORK, stale=changed)
+def reassign(
+    ticket: Ticket,
+    assignee: Person,
+    who: Who,
+    access: Access,
+    replies: Replies,
+    desk: TicketDesk,
+    notifier: Notifier,
+    clock: Clock,
+) -> None:
+    access.check(who, Do.ASSIGN, Handover(ticket, assignee))
+    move = partial(desk.reassign, ticket, who.person, assignee)
+    _carry_out(move, ticket, who, replies, desk, notifier, clock)
+
+
+def _with_back(buttons: list[Button], ticket: Ticket) -> list[list[Button]]:
+    return [*rows(buttons), [view_button(ticket, t("btn-back"))]]
 
 
 def _transfer_choices(session: Session, ticket: Ticket) -> list[list[Button]]:
+    assert ticket.id is not None
     grids = session.exec(
         select(Grid).where(Grid.community_id == ticket.community_id).order_by(col(Grid.id))
     ).all()
     departments = session.exec(select(Department).order_by(col(Department.id))).all()
     buttons = [
-        Button(g.name, f"tk:tg:{token(ticket)}:{g.id}") for g in grids if g.id != ticket.grid_id
+        Button(g.name, ToGrid(ticket.id, ticket.version, g.id or 0).pack())
+        for g in grids
+        if g.id != ticket.grid_id
     ]
-    buttons += [Button(d.name, f"tk:td:{token(ticket)}:{d.id}") for d in departments]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([Button(t("btn-back"), f"tv:{ticket.id}")])
-    return rows
+    buttons += [
+        Button(d.name, ToDepartment(ticket.id, ticket.version, d.id or 0).pack())
+        for d in departments
+    ]
+    return _with_back(buttons, ticket)
 
 
 def _assignee_choices(session: Session, ticket: Ticket) -> list[list[Button]]:
+    assert ticket.id is not None
     people: list[Person] = []
     for grid in session.exec(select(Grid).where(Grid.community_id == ticket.community_id)).all():
         people += org.holders(session, "grid_worker", ScopeKind.GRID, grid.id)
@@ -196,35 +235,20 @@ def _assignee_choices(session: Session, ticket: Ticket) -> list[list[Button]]:
     for p in people:
         if p.id not in seen:
             seen.add(p.id)
-            buttons.append(Button(p.name, f"tk:ra:{token(ticket)}:{p.id}"))
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([Button(t("btn-back"), f"tv:{ticket.id}")])
-    return rows
+            buttons.append(Button(p.name, Reassign(ticket.id, ticket.version, p.id or 0).pack()))
+    return _with_back(buttons, ticket)
 
 
-@router.callback("tv")
-def view_button(
-    event: Press,
-    session: Session,
-    person: Person,
-    grants: list[RoleGrant],
-    replies: Replies,
-    desk: TicketDesk,
-    clock: Clock,
+@router.callback(ViewTicket, may=Do.SEE)
+def view_ticket(
+    event: Press, ticket: Ticket, who: Who, replies: Replies, desk: TicketDesk, clock: Clock
 ) -> None:
-    raw = event.data.split(":", 1)[1]
-    ticket = session.get(Ticket, int(raw)) if raw.isdigit() else None
-    if ticket is None or not _can_view(desk, ticket, person, grants):
-        replies.answer(t("error-not-yours"), alert=True)
-        return
     replies.answer()
-    show(replies, session, desk, clock, ticket, person, grants, edit=event.chat.private)
+    show(replies, desk, clock, ticket, who, edit=event.chat.private)
 
 
-@router.callback("cx")
-def cancel_button(
-    event: Press, session: Session, pending: Conversation | None, replies: Replies
-) -> None:
+@router.callback(Cancel)
+def cancel_button(session: Session, pending: Conversation | None, replies: Replies) -> None:
     if pending is not None:
         session.delete(pending)
     replies.answer(t("cancelled"))
@@ -247,7 +271,7 @@ def answered(
     event: Message,
     session: Session,
     person: Person,
-    grants: list[RoleGrant],
+    who: Who,
     pending: Conversation,
     replies: Replies,
     desk: TicketDesk,
@@ -274,50 +298,36 @@ def answered(
             if event.photo:
                 change.event.data = {**change.event.data, "photo": event.photo}
     except Refused as refused:
-        replies.reply(t(refused.reason, **refused.params))
+        replies.reply(refusal(refused))
         return
     notifier.announce(change, person)
     replies.reply(t(f"done-{change.event.action}", number=ticket.number))
-    show(replies, session, desk, clock, ticket, person, grants, edit=False)
+    show(replies, desk, clock, ticket, who, edit=False)
 
 
 # --- rating ------------------------------------------------------------------------------------
 
 
-@router.callback("rt")
+def rating_closed(ticket: Ticket, replies: Replies) -> None:
+    """A rating button from before the ticket moved on (reopened, closed, rated)."""
+    replies.answer(t("error-rating-closed"), alert=True)
+    replies.edit(t("rating-closed", number=ticket.number, state=t(f"state-{ticket.state}")))
+
+
+@router.callback(Rate, may=Do.RATE, stale=rating_closed)
 def rate_button(
-    event: Press,
-    session: Session,
+    button: Rate,
+    ticket: Ticket,
     person: Person,
     replies: Replies,
     desk: TicketDesk,
     notifier: Notifier,
 ) -> None:
-    """rt:<ticket id>:<version>:<rating>."""
-    parts = event.data.split(":")
-    if len(parts) != 4 or not parts[1].isdigit() or parts[3] not in RATINGS:
-        replies.answer(t("error-stale-button"), alert=True)
-        return
-    ticket = session.get(Ticket, int(parts[1]))
-    if ticket is None:
-        replies.answer(t("error-stale-button"), alert=True)
-        return
-    if ticket.reporter_id != person.id:
-        replies.answer(t("error-not-yours"), alert=True)
-        return
-    if str(ticket.version) != parts[2]:
-        replies.answer(t("error-rating-closed"), alert=True)
-        replies.edit(t("rating-closed", number=ticket.number, state=t(f"state-{ticket.state}")))
-        return
-    try:
-        change = desk.rate(ticket, person, parts[3])
-    except Refused as refused:
-        replies.answer(t(refused.reason, **refused.params), alert=True)
-        return
+    change = desk.rate(ticket, person, button.rating)
     notifier.announce(change, person)
     replies.answer(t("rating-thanks"))
-    key = "rating-reopened" if parts[3] == "dissatisfied" else "rating-recorded"
-    replies.edit(t(key, number=ticket.number, rating=t(f"rating-{parts[3]}")))
+    key = "rating-reopened" if button.rating == "dissatisfied" else "rating-recorded"
+    replies.edit(t(key, number=ticket.number, rating=t(f"rating-{button.rating}")))
 
 
 # --- lists -------------------------------------------------------------------------------------
@@ -332,35 +342,28 @@ def my_tickets(
         replies.reply(t("my-none"))
         return
     lines = "\n".join(replies.render(line(ticket, clock)) for ticket in tickets)
-    buttons = [Button(tk.number, f"tv:{tk.id}") for tk in tickets[:PAGE]]
-    replies.reply(
-        t("my-list", count=len(tickets), lines=lines),
-        [buttons[i : i + 2] for i in range(0, len(buttons), 2)],
-    )
+    buttons = [view_button(tk) for tk in tickets[:PAGE]]
+    replies.reply(t("my-list", count=len(tickets), lines=lines), rows(buttons))
 
 
-@router.command("tickets", private_only=True)
+@router.command("tickets", private_only=True, may=Do.WORKLIST)
 def worklist(
     person: Person, grants: list[RoleGrant], replies: Replies, desk: TicketDesk, clock: Clock
 ) -> None:
-    if not any(g.role != "resident" for g in grants):
-        replies.reply(t("error-no-role"))
-        return
     _page(replies, desk, clock, person, grants, 0, edit=False)
 
 
-@router.callback("tl")
+@router.callback(WorklistPage, may=Do.WORKLIST)
 def worklist_page(
-    event: Press,
+    button: WorklistPage,
     person: Person,
     grants: list[RoleGrant],
     replies: Replies,
     desk: TicketDesk,
     clock: Clock,
 ) -> None:
-    raw = event.data.split(":", 1)[1]
     replies.answer()
-    _page(replies, desk, clock, person, grants, int(raw) if raw.isdigit() else 0, edit=True)
+    _page(replies, desk, clock, person, grants, button.page, edit=True)
 
 
 def _page(
@@ -381,15 +384,14 @@ def _page(
     page = max(0, min(page, pages - 1))
     shown = tickets[page * PAGE : (page + 1) * PAGE]
     lines = "\n".join(replies.render(line(ticket, clock)) for ticket in shown)
-    buttons = [Button(tk.number, f"tv:{tk.id}") for tk in shown]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    listed = rows(view_button(tk) for tk in shown)
     nav = []
     if page > 0:
-        nav.append(Button(t("btn-previous"), f"tl:{page - 1}"))
+        nav.append(Button(t("btn-previous"), WorklistPage(page - 1).pack()))
     if page < pages - 1:
-        nav.append(Button(t("btn-next"), f"tl:{page + 1}"))
+        nav.append(Button(t("btn-next"), WorklistPage(page + 1).pack()))
     if nav:
-        rows.append(nav)
+        listed.append(nav)
     overdue_count = sum(1 for tk in tickets if overdue(tk, clock.now()))
     body = t(
         "tickets-list",
@@ -399,28 +401,23 @@ def _page(
         pages=pages,
         lines=lines,
     )
-    (replies.edit if edit else replies.reply)(body, rows)
+    (replies.edit if edit else replies.reply)(body, listed)
 
 
 @router.command("ticket")
 def ticket_command(
-    event: Message,
-    session: Session,
-    person: Person,
-    grants: list[RoleGrant],
-    replies: Replies,
-    desk: TicketDesk,
-    clock: Clock,
+    event: Message, who: Who, access: Access, replies: Replies, desk: TicketDesk, clock: Clock
 ) -> None:
-    number = event.args.strip()
-    if not number:
+    """/ticket NUMBER: the card, for those who may see it, in private."""
+    if not event.args.strip():
         replies.reply(t("ticket-usage"))
         return
-    ticket = desk.by_number(number)
-    if ticket is None or not _can_view(desk, ticket, person, grants):
-        replies.reply(t("ticket-not-found", number=number))
+    number = arguments.number(event.args)
+    ticket = desk.by_number(number) if number else None
+    if ticket is None or not access.can(who, Do.SEE, ticket):
+        replies.reply(t("ticket-not-found", number=number or arguments.plain(event.args)[:40]))
         return
     if not event.chat.private:
         replies.reply(t("ticket-in-private"))
         return
-    show(replies, session, desk, clock, ticket, person, grants, edit=False)
+    show(replies, desk, clock, ticket, who, edit=False)

@@ -2,76 +2,84 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Annotated
 
 from sqlmodel import Session, col, select
 
+from domain.access import Access, Do, Who
 from domain.clock import Clock
 from domain.insights import Rates, frequent_problems, rates
-from domain.lifecycle import Refused
 from domain.same_problem import SameProblemPolicy
 from domain.tickets import TicketDesk
+from handlers import arguments
+from handlers.callbacks import Callback, Ref, Version
 from handlers.dispatch import Router
-from handlers.events import Button, Message, Press, t
+from handlers.events import Button, Message, t
 from handlers.notify import Notifier
 from handlers.replies import Replies
 from handlers.reporting import Classifier
-from handlers.views import category, token
-from storage.models import Person, Report, RoleGrant, ScopeKind, Ticket
+from handlers.views import TicketId, category
+from storage.models import Person, Report, Ticket
 
 router = Router("triage")
-STAFF = ("community_staff", "subdistrict_staff", "admin")
 
 
-def _staff(grants: list[RoleGrant]) -> bool:
-    return any(g.role in STAFF for g in grants)
+@dataclass(frozen=True)
+class SplitPick(Callback, prefix="sp"):
+    """Take this neighbour's report out of the shared ticket."""
+
+    ticket: TicketId
+    version: Version
+    report: Annotated[int, Ref(Report)]
 
 
-@router.command("merge", private_only=True)
+def _triaged(desk: TicketDesk, access: Access, who: Who, raw: str) -> Ticket | None:
+    """The ticket a number names, if this staff member may merge or split it."""
+    number = arguments.number(raw)
+    ticket = desk.by_number(number) if number else None
+    return ticket if ticket is not None and access.can(who, Do.TRIAGE, ticket) else None
+
+
+@router.command("merge", private_only=True, may=Do.TRIAGE)
 def merge(
     event: Message,
-    person: Person,
-    grants: list[RoleGrant],
+    who: Who,
+    access: Access,
     replies: Replies,
     desk: TicketDesk,
     notifier: Notifier,
     same_problem: SameProblemPolicy,
 ) -> None:
     """/merge KEEP DUPLICATE: fold the second ticket into the first."""
-    if not _staff(grants):
-        replies.reply(t("error-no-role"))
-        return
     numbers = event.args.split()
     if len(numbers) != 2:
         replies.reply(t("merge-usage"))
         return
-    target, source = desk.by_number(numbers[0]), desk.by_number(numbers[1])
+    target, source = (_triaged(desk, access, who, n) for n in numbers)
     if target is None or source is None:
         missing = numbers[0] if target is None else numbers[1]
-        replies.reply(t("ticket-not-found", number=missing))
+        replies.reply(t("ticket-not-found", number=arguments.plain(missing)[:40]))
         return
-    try:
-        change = desk.merge(target, source, person, same_problem.key_households)
-    except Refused as refused:
-        replies.reply(t(refused.reason, **refused.params))
-        return
-    notifier.announce(change, person)
+    change = desk.merge(target, source, who.person, same_problem.key_households)
+    notifier.announce(change, who.person)
     replies.reply(
         t("merge-done", source=source.number, target=target.number, households=target.households)
     )
 
 
-@router.command("split", private_only=True)
+@router.command("split", private_only=True, may=Do.TRIAGE)
 def split(
-    event: Message, session: Session, grants: list[RoleGrant], replies: Replies, desk: TicketDesk
+    event: Message, session: Session, who: Who, access: Access, replies: Replies, desk: TicketDesk
 ) -> None:
     """/split NUMBER: pick one neighbour's report to take out into a ticket of its own."""
-    if not _staff(grants):
-        replies.reply(t("error-no-role"))
-        return
-    ticket = desk.by_number(event.args.strip()) if event.args.strip() else None
-    if ticket is None:
+    if not event.args.strip():
         replies.reply(t("split-usage"))
+        return
+    ticket = _triaged(desk, access, who, event.args)
+    if ticket is None or ticket.id is None:
+        replies.reply(t("ticket-not-found", number=arguments.plain(event.args)[:40]))
         return
     reports = session.exec(
         select(Report)
@@ -84,17 +92,18 @@ def split(
     lines = []
     buttons = []
     for index, report in enumerate(reports, start=1):
-        who = session.get(Person, report.person_id) if report.person_id else None
-        lines.append(f"{index}. {who.name if who else '-'}: {report.text[:80]}")
-        buttons.append(
-            [Button(f"{index}. {who.name if who else '-'}", f"sp:{token(ticket)}:{report.id}")]
-        )
+        neighbour = session.get(Person, report.person_id) if report.person_id else None
+        name = neighbour.name if neighbour else "-"
+        lines.append(f"{index}. {name}: {report.text[:80]}")
+        pick = SplitPick(ticket.id, ticket.version, report.id or 0)
+        buttons.append([Button(f"{index}. {name}", pick.pack())])
     replies.reply(t("split-pick", number=ticket.number, lines="\n".join(lines)), buttons)
 
 
-@router.callback("sp")
+@router.callback(SplitPick, may=Do.TRIAGE)
 def split_pick(
-    event: Press,
+    ticket: Ticket,
+    report: Report,
     session: Session,
     person: Person,
     replies: Replies,
@@ -102,18 +111,7 @@ def split_pick(
     notifier: Notifier,
     classifier: Classifier,
 ) -> None:
-    """sp:<ticket id>:<version>:<report id>."""
-    parts = event.data.split(":")
-    ticket = session.get(Ticket, int(parts[1])) if len(parts) == 4 and parts[1].isdigit() else None
-    report = session.get(Report, int(parts[3])) if ticket and parts[3].isdigit() else None
-    if ticket is None or report is None or str(ticket.version) != parts[2]:
-        replies.answer(t("error-stale-button"), alert=True)
-        return
-    try:
-        change = desk.split(ticket, report, person, classifier.classify(report.text))
-    except Refused as refused:
-        replies.answer(t(refused.reason, **refused.params), alert=True)
-        return
+    change = desk.split(ticket, report, person, classifier.classify(report.text))
     new = change.ticket
     reporter = session.get_one(Person, new.reporter_id)
     replies.to(reporter, t("notify-split", old=ticket.number, number=new.number))
@@ -127,27 +125,11 @@ def split_pick(
     replies.edit(t("split-done", number=new.number))
 
 
-def _overseen(grants: list[RoleGrant]) -> list[int] | None:
-    """The communities a staff member oversees (None: all of them)."""
-    if any(g.role in ("subdistrict_staff", "admin") for g in grants):
-        return None
-    return [
-        g.scope_id
-        for g in grants
-        if g.role == "community_staff" and g.scope_kind == ScopeKind.COMMUNITY and g.scope_id
-    ]
-
-
-@router.command("stats", private_only=True)
-def stats(
-    person: Person, grants: list[RoleGrant], replies: Replies, session: Session, clock: Clock
-) -> None:
+@router.command("stats", private_only=True, may=Do.FIGURES)
+def stats(who: Who, replies: Replies, session: Session, clock: Clock) -> None:
     """The last 30 days' response, resolution and satisfaction rates, for the monthly meeting."""
-    if not _staff(grants):
-        replies.reply(t("error-no-role"))
-        return
     since = clock.now() - timedelta(days=30)
-    rows = rates(session, since, _overseen(grants))
+    rows = rates(session, since, who.overseen())
     if not rows:
         replies.reply(t("stats-none"))
         return
@@ -168,16 +150,11 @@ def stats(
     replies.reply(t("stats-list", since=since, lines=lines))
 
 
-@router.command("hot", private_only=True)
-def hot(
-    person: Person, grants: list[RoleGrant], replies: Replies, session: Session, clock: Clock
-) -> None:
+@router.command("hot", private_only=True, may=Do.FIGURES)
+def hot(who: Who, replies: Replies, session: Session, clock: Clock) -> None:
     """The week's most frequent problems in the places this staff member oversees."""
-    if not _staff(grants):
-        replies.reply(t("error-no-role"))
-        return
     since = clock.now() - timedelta(days=7)
-    rows = frequent_problems(session, since, _overseen(grants))
+    rows = frequent_problems(session, since, who.overseen())
     if not rows:
         replies.reply(t("hot-none"))
         return

@@ -2,14 +2,101 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
 from sqlmodel import Session
 
+from domain import access
 from domain.clock import Clock
 from domain.lifecycle import Action, Actor, allowed
-from domain.tickets import TicketDesk, deadline_of, overdue
+from domain.tickets import RATINGS, TicketDesk, deadline_of, overdue
+from handlers.callbacks import Between, Callback, OneOf, Ref, Token, Version, rows
 from handlers.events import Button, T, t
 from nlp import mask_pii
-from storage.models import Building, Community, Compound, Person, Ticket, TicketState
+from storage.models import (
+    Building,
+    Community,
+    Compound,
+    Department,
+    Grid,
+    Person,
+    Ticket,
+    TicketState,
+)
+
+TicketId = Annotated[int, Ref(Ticket)]
+TicketVerb = Literal["acc", "note", "res", "esc", "trf", "sup", "rcl", "ras", "wd"]
+
+# --- the ticket buttons' data ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketMove(Callback, prefix="tk"):
+    """A button on a ticket's card (the verbs are _BUTTONS' below)."""
+
+    verb: TicketVerb
+    ticket: TicketId
+    version: Version
+
+
+@dataclass(frozen=True)
+class ToGrid(Callback, prefix="tk:tg"):
+    """Transfer the ticket to another grid of its community."""
+
+    ticket: TicketId
+    version: Version
+    grid: Annotated[int, Ref(Grid)]
+
+
+@dataclass(frozen=True)
+class ToDepartment(Callback, prefix="tk:td"):
+    """Transfer the ticket to a department."""
+
+    ticket: TicketId
+    version: Version
+    department: Annotated[int, Ref(Department)]
+
+
+@dataclass(frozen=True)
+class Reclassify(Callback, prefix="tk:rc"):
+    """Give the ticket another category (checked against the classifier's categories)."""
+
+    ticket: TicketId
+    version: Version
+    category: Annotated[str, Token(36)]  # what fits beside two ids in Telegram's 64 bytes
+
+
+@dataclass(frozen=True)
+class Reassign(Callback, prefix="tk:ra"):
+    """Hand the ticket to another grid worker or staff member of its community."""
+
+    ticket: TicketId
+    version: Version
+    assignee: Annotated[int, Ref(Person)]
+
+
+@dataclass(frozen=True)
+class Rate(Callback, prefix="rt"):
+    """The reporter rates the result."""
+
+    ticket: TicketId
+    version: Version
+    rating: Annotated[str, OneOf(RATINGS)]
+
+
+@dataclass(frozen=True)
+class ViewTicket(Callback, prefix="tv"):
+    """Open a ticket's card."""
+
+    ticket: TicketId
+
+
+@dataclass(frozen=True)
+class WorklistPage(Callback, prefix="tl"):
+    """A page of the worklist."""
+
+    page: Annotated[int, Between(0, 10_000)]
 
 
 def name_of(place: Community | Compound | Building, lang: str) -> str:
@@ -79,12 +166,7 @@ def line(ticket: Ticket, clock: Clock) -> T:
     )
 
 
-def token(ticket: Ticket) -> str:
-    """Identifies a ticket at one version: a button from before a change is refused as stale."""
-    return f"{ticket.id}:{ticket.version}"
-
-
-_BUTTONS: list[tuple[Action, str, str]] = [
+_BUTTONS: list[tuple[Action, TicketVerb, str]] = [
     (Action.ACCEPT, "acc", "btn-accept"),
     (Action.NOTE, "note", "btn-note"),
     (Action.RESOLVE, "res", "btn-resolve"),
@@ -97,28 +179,43 @@ _BUTTONS: list[tuple[Action, str, str]] = [
 ]
 
 
+VERBS = {verb: action for action, verb, _ in _BUTTONS}
+
+
+def capacities(desk: TicketDesk, ticket: Ticket, person: Person) -> set[Actor]:
+    """In which capacities `person` acts on `ticket` (domain.access)."""
+    return access.Access(desk.session).capacities(access.who(desk.session, person), ticket)
+
+
 def actions(desk: TicketDesk, ticket: Ticket, person: Person) -> list[list[Button]]:
     """The buttons for what this person may do with this ticket now, two to a row."""
-    capacities = desk.capacities(ticket, person)
-    possible = set(allowed(ticket.state, capacities))
+    held = capacities(desk, ticket, person)
+    possible = set(allowed(ticket.state, held))
     if ticket.level == "subdistrict" or ticket.level == "department":
         possible.discard(Action.ESCALATE)
-    if Actor.ASSIGNEE not in capacities and Actor.STAFF not in capacities:
+    if Actor.ASSIGNEE not in held and Actor.STAFF not in held:
         possible -= {Action.NOTE, Action.RESOLVE}
     buttons = [
-        Button(t(key), f"tk:{verb}:{token(ticket)}")
+        Button(t(key), TicketMove(verb, _id(ticket), ticket.version).pack())
         for action, verb, key in _BUTTONS
         if action in possible
     ]
-    if ticket.state == TicketState.RESOLVED and Actor.REPORTER in capacities:
+    if ticket.state == TicketState.RESOLVED and Actor.REPORTER in held:
         return rating_buttons(ticket)
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return rows(buttons)
 
 
 def rating_buttons(ticket: Ticket) -> list[list[Button]]:
     return [
-        [
-            Button(t(f"rating-{r}"), f"rt:{token(ticket)}:{r}")
-            for r in ("satisfied", "basic", "dissatisfied")
-        ]
+        [Button(t(f"rating-{r}"), Rate(_id(ticket), ticket.version, r).pack()) for r in RATINGS]
     ]
+
+
+def view_button(ticket: Ticket, label: T | str | None = None) -> Button:
+    """A button that opens the ticket's card."""
+    return Button(label or ticket.number, ViewTicket(_id(ticket)).pack())
+
+
+def _id(ticket: Ticket) -> int:
+    assert ticket.id is not None
+    return ticket.id

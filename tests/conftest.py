@@ -108,8 +108,9 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
-@pytest.fixture
-def database_url(_template: str, tmp_path: Path, clock: ManualClock) -> Iterator[str]:
+def fresh_database(template: str, folder: Path, clock: ManualClock) -> str:
+    """A database holding only the test organisation: PostgreSQL emptied and loaded again, or
+    a copy of the SQLite template in `folder`."""
     if PG_URL:
         engine = make_engine(PG_URL)
         tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
@@ -117,11 +118,15 @@ def database_url(_template: str, tmp_path: Path, clock: ManualClock) -> Iterator
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         _load_org(engine, clock)
         engine.dispose()
-        yield PG_URL
-        return
-    path = tmp_path / "linli.db"
-    shutil.copy(_template, path)
-    yield f"sqlite:///{path}"
+        return PG_URL
+    path = folder / "linli.db"
+    shutil.copy(template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def database_url(_template: str, tmp_path: Path, clock: ManualClock) -> Iterator[str]:
+    yield fresh_database(_template, tmp_path, clock)
 
 
 @pytest.fixture

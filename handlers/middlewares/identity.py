@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from domain.access import Who
 from domain.clock import Clock, aware
 from handlers.dispatch import Next
 from handlers.events import Event
@@ -34,6 +35,7 @@ def identity(event: Event, data: dict[str, Any], call_next: Next) -> None:
         person.name = sender.name
     data["person"] = person
     data["grants"] = org.roles_of(session, person.id) if person.id else []
+    data["who"] = Who(person, tuple(data["grants"]))
     data["binding"] = None if event.chat.private else org.binding(session, event.chat.id)
     pending = session.get(Conversation, (sender.id, event.chat.id))
     if pending is not None and aware(pending.expires_at) <= clock.now():

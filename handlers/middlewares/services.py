@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.access import Access
 from domain.tickets import TicketDesk
 from handlers.dispatch import Next
 from handlers.events import Event
@@ -15,6 +16,7 @@ def services(event: Event, data: dict[str, Any], call_next: Next) -> None:
     desk = TicketDesk(data["session"], data["clock"], data["policy"], data["tz"])
     notifier = Notifier(data["session"], desk, data["replies"], data["clock"])
     data["desk"] = desk
+    data["access"] = Access(data["session"])
     data["notifier"] = notifier
     data["filing"] = Filing(
         data["session"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,9 +26,13 @@ from handlers.i18n import Texts
 from handlers.reporting import EmergencyRouting
 from nlp import Classifier
 from storage import orgfile
+from storage.db import make_engine
 from storage.db import session as open_session
 from storage.models import Person
 from storage.models_outbox import OutboxMessage
+from tests.conftest import fresh_database
+from tests.handlers.harness import Harness, Snapshot
+from tests.handlers.world import World, build
 
 TZ = ZoneInfo("Asia/Shanghai")
 TEXTS = Texts.load(locales.DIRECTORY, TZ)
@@ -161,3 +166,40 @@ class Bot:
 @pytest.fixture
 def bot(engine: Engine, clock: ManualClock, classifier: Classifier) -> Iterator[Bot]:
     yield Bot(engine, clock, dispatcher_for(engine, clock, classifier))
+
+
+# --- the harness of tests/handlers/harness.py, and a neighbourhood to start from ---------------
+
+
+@pytest.fixture(scope="session")
+def texts() -> Texts:
+    return TEXTS
+
+
+@pytest.fixture
+def harness(engine: Engine, clock: ManualClock, classifier: Classifier) -> Harness:
+    """The bot in process, on a fresh copy of the test organisation."""
+    return Harness(engine, clock, TEXTS, classifier)
+
+
+@dataclass
+class Neighbourhood:
+    """The bot on tests/handlers/world.py's neighbourhood, and the snapshot to go back to."""
+
+    bot: Harness
+    world: World
+    template: Snapshot
+
+
+@pytest.fixture(scope="module")
+def neighbourhood(
+    _template: str, tmp_path_factory: pytest.TempPathFactory, classifier: Classifier
+) -> Iterator[Neighbourhood]:
+    """The neighbourhood, built once per module (a test restores `template` to start afresh)."""
+    clock = ManualClock()
+    folder = tmp_path_factory.mktemp("neighbourhood")
+    engine = make_engine(fresh_database(_template, folder, clock))
+    bot = Harness(engine, clock, TEXTS, classifier)
+    world = build(bot)
+    yield Neighbourhood(bot, world, bot.snapshot())
+    engine.dispose()
