@@ -5,8 +5,9 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from storage import (  # noqa: F401  (deliberation, outbox, notices)
+from storage import (  # noqa: F401  (deliberation, outbox, notices, figures)
     models_deliberation,
+    models_figures,
     models_notices,
     models_outbox,
 )
