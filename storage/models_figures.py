@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from storage.models import Ticket
 
@@ -76,8 +76,8 @@ class CompoundSelection(SQLModel, table=True):
 # bench_figures.py): a month of one community, of the whole sub-district, what was resolved in a
 # month, what is open now. Declared here so that the tables' metadata knows them.
 TICKET_INDEXES = (
-    Index("ix_ticket_community_opened", Ticket.community_id, Ticket.opened_at),  # type: ignore[arg-type]  # sqlmodel fields are columns at class level
-    Index("ix_ticket_opened_at", Ticket.opened_at),  # type: ignore[arg-type]  # as above
-    Index("ix_ticket_community_resolved", Ticket.community_id, Ticket.resolved_at),  # type: ignore[arg-type]  # as above
-    Index("ix_ticket_community_state", Ticket.community_id, Ticket.state),  # type: ignore[arg-type]  # as above
+    Index("ix_ticket_community_opened", col(Ticket.community_id), col(Ticket.opened_at)),
+    Index("ix_ticket_opened_at", col(Ticket.opened_at)),
+    Index("ix_ticket_community_resolved", col(Ticket.community_id), col(Ticket.resolved_at)),
+    Index("ix_ticket_community_state", col(Ticket.community_id), col(Ticket.state)),
 )

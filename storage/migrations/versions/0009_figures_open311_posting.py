@@ -14,7 +14,7 @@ from alembic import op
 revision: str = "0009"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = "0002"  # the selection refers to topics
 
 
 def upgrade() -> None:
