@@ -303,7 +303,9 @@ _UNIT_COLUMN: dict[str, Any] = {
 
 def _late(note: str) -> ColumnElement[bool]:
     """The desk recorded that a deadline of this ticket passed (its overdue sweep's note)."""
-    return exists().where(col(TicketEvent.ticket_id) == col(Ticket.id), col(TicketEvent.note) == note)
+    return exists().where(
+        col(TicketEvent.ticket_id) == col(Ticket.id), col(TicketEvent.note) == note
+    )
 
 
 def _sums(as_of: datetime) -> list[Any]:
