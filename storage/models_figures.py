@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel, col
 
+from storage import models_deliberation  # noqa: F401  (the selection refers to its topics)
 from storage.models import Ticket
 
 

@@ -16,7 +16,13 @@ from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
 from domain.clock import ManualClock
-from storage import orgfile
+from storage import (  # noqa: F401  (every table is dropped and truncated, whatever a test imports)
+    models_deliberation,
+    models_figures,
+    models_notices,
+    models_outbox,
+    orgfile,
+)
 from storage.db import make_engine, migrate
 from storage.db import session as open_session
 
