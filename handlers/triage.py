@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from domain.clock import Clock
-from domain.insights import Rates, frequent_problems, rates
+from domain.figures import Month, Scope, month_figures, visible
 from domain.lifecycle import Refused
+from domain.lists import problems
 from domain.same_problem import SameProblemPolicy
 from domain.tickets import TicketDesk
+from handlers import figures_view
 from handlers.dispatch import Router
 from handlers.events import Button, Message, Press, t
 from handlers.notify import Notifier
 from handlers.replies import Replies
 from handlers.reporting import Classifier
-from handlers.views import category, token
-from storage.models import Person, Report, RoleGrant, ScopeKind, Ticket
+from handlers.views import token
+from storage.models import Person, Report, RoleGrant, Ticket
 
 router = Router("triage")
 STAFF = ("community_staff", "subdistrict_staff", "admin")
@@ -127,72 +130,53 @@ def split_pick(
     replies.edit(t("split-done", number=new.number))
 
 
-def _overseen(grants: list[RoleGrant]) -> list[int] | None:
-    """The communities a staff member oversees (None: all of them)."""
-    if any(g.role in ("subdistrict_staff", "admin") for g in grants):
-        return None
-    return [
-        g.scope_id
-        for g in grants
-        if g.role == "community_staff" and g.scope_kind == ScopeKind.COMMUNITY and g.scope_id
-    ]
-
-
 @router.command("stats", private_only=True)
 def stats(
-    person: Person, grants: list[RoleGrant], replies: Replies, session: Session, clock: Clock
+    event: Message,
+    grants: list[RoleGrant],
+    replies: Replies,
+    session: Session,
+    clock: Clock,
+    tz: ZoneInfo,
 ) -> None:
-    """The last 30 days' response, resolution and satisfaction rates, for the monthly meeting."""
+    """A month's response, resolution and satisfaction rates per community (/stats 2026-11)."""
     if not _staff(grants):
         replies.reply(t("error-no-role"))
         return
-    since = clock.now() - timedelta(days=30)
-    rows = rates(session, since, _overseen(grants))
-    if not rows:
-        replies.reply(t("stats-none"))
+    try:
+        month = Month.parse(event.args) if event.args.strip() else Month.of(clock.now(), tz)
+    except ValueError:
+        replies.reply(t("stats-usage"))
         return
-    lines = "\n".join(
-        replies.render(
-            t(
-                "stats-line",
-                community=row.community,
-                opened=row.opened,
-                response=Rates.share(row.responded_in_time, row.opened),
-                resolution=Rates.share(row.resolved, row.opened),
-                satisfaction=Rates.share(row.satisfied, row.rated),
-                rated=row.rated,
-            )
-        )
-        for row in rows
+    scope = Scope(seen=visible(grants))
+    rows = month_figures(session, month, tz, scope, clock.now(), ("community",)).units["community"]
+    if not rows:
+        replies.reply(t("stats-none", month=str(month)))
+        return
+    lines = "\n".join(replies.render(figures_view.rates_line(row, row.name)) for row in rows)
+    replies.reply(
+        t("stats-list", month=str(month), lines=lines, definitions=figures_view.definitions())
     )
-    replies.reply(t("stats-list", since=since, lines=lines))
 
 
 @router.command("hot", private_only=True)
-def hot(
-    person: Person, grants: list[RoleGrant], replies: Replies, session: Session, clock: Clock
-) -> None:
+def hot(grants: list[RoleGrant], replies: Replies, session: Session, clock: Clock) -> None:
     """The week's most frequent problems in the places this staff member oversees."""
     if not _staff(grants):
         replies.reply(t("error-no-role"))
         return
     since = clock.now() - timedelta(days=7)
-    rows = frequent_problems(session, since, _overseen(grants))
+    rows = problems(
+        session,
+        Scope(seen=visible(grants)),
+        staff=True,
+        now=clock.now(),
+        opened_since=since,
+        open_only=False,
+        limit=10,
+    )
     if not rows:
         replies.reply(t("hot-none"))
         return
-    lines = "\n".join(
-        replies.render(
-            t(
-                "hot-line",
-                rank=rank,
-                community=row.community,
-                compound=row.compound,
-                category=category(row.category),
-                tickets=row.tickets,
-                households=row.households,
-            )
-        )
-        for rank, row in enumerate(rows, start=1)
-    )
+    lines = "\n".join(replies.render(line) for line in figures_view.problem_lines(rows))
     replies.reply(t("hot-list", since=since, lines=lines))
