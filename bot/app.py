@@ -118,7 +118,11 @@ async def serve(app: App, *, stop: asyncio.Event | None = None, clock_jobs: bool
     if clock_jobs:
         scheduler.start()
     polling: asyncio.Task[None] | None = None
+    from web.server import start_web  # Open311 (and the console) on LINLI_WEB_PORT
+
     try:
+        if (site := await start_web(app)) is not None:
+            runners.append(site)
         if settings.webhook.url and settings.telegram.token:
             hook, url = settings.webhook, settings.webhook.url
             secret = hook.secret.get_secret_value() if hook.secret else None

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.config_figures import MeetingSettings, PublishSettings, SelectionSettings, WebSettings
 from domain.policy import DeadlinePolicy, Window
 from domain.same_problem import SameProblemPolicy
 
@@ -126,3 +127,8 @@ class Settings(BaseSettings):
     deadlines: DeadlineSettings = Field(default_factory=DeadlineSettings)
     same_problem: SameProblemSettings = Field(default_factory=SameProblemSettings)
     simulator: SimulatorSettings = Field(default_factory=SimulatorSettings)
+    services_file: Path | None = None  # the service list 服务清单 (storage/servicefile.py)
+    meeting: MeetingSettings = Field(default_factory=MeetingSettings)
+    publishing: PublishSettings = Field(default_factory=PublishSettings)
+    selection: SelectionSettings = Field(default_factory=SelectionSettings)
+    web: WebSettings = Field(default_factory=WebSettings)

@@ -432,3 +432,21 @@ def month_figures(
             key=lambda r: (r.name, r.id or 0),
         )
     return Figures(month, UnitFigures("total", None, "", "", total, total_before), by_unit)
+
+
+def compound_counts(
+    session: Session, month: Month, tz: ZoneInfo, scope: Scope, as_of: datetime
+) -> dict[int, Counts]:
+    """Counts per compound (through the ticket's building) for the month's tickets."""
+    key = col(Building.compound_id)
+    query = (
+        sa_select(key, *_sums(utc(as_of)))
+        .join(Building, col(Building.id) == col(Ticket.building_id))
+        .where(
+            col(Ticket.opened_at) >= month.start(tz),
+            col(Ticket.opened_at) < month.end(tz),
+            scope.clause(),
+        )
+        .group_by(key)
+    )
+    return {int(row[0]): Counts(*(int(n) for n in row[1:])) for row in session.execute(query)}
