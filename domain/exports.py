@@ -35,7 +35,7 @@ class Column:
     """A column: its header's locale key, how its cells read, how wide it is in a sheet."""
 
     key: str
-    kind: str = "text"  # text | number | percent | datetime | code | bool
+    kind: str = "text"  # text | number | percent (a Rate) | points | datetime | code | bool
     prefix: str = ""  # code cells: the locale key prefix ("category-" + code)
     width: int = 12
 
@@ -60,12 +60,12 @@ def _cell(value: Any, column: Column, label: Label, tz: ZoneInfo, *, native: boo
     if column.kind == "datetime" and isinstance(value, datetime):
         local = value.astimezone(tz)
         return local.replace(tzinfo=None) if native else local.strftime("%Y-%m-%d %H:%M")
-    if column.kind == "percent":
-        if isinstance(value, Rate):
-            if value.percent is None:
-                return None if native else "-"
-            return value.numerator / value.denominator if native else value.text()
-        return value / 100 if native else f"{value:+.1f}"
+    if column.kind == "percent" and isinstance(value, Rate):
+        if value.percent is None:
+            return None if native else "-"
+        return value.numerator / value.denominator if native else value.text()
+    if column.kind == "points":  # a change in percentage points
+        return round(float(value), 1) if native else f"{value:+.1f}"
     return value
 
 
@@ -118,7 +118,9 @@ def to_xlsx(
                     value=_cell(value, column, label, tz, native=True),
                 )
                 if column.kind == "percent":
-                    cell.number_format = "0%" if isinstance(value, Rate) else "+0.0;-0.0;0"
+                    cell.number_format = "0%"
+                elif column.kind == "points":
+                    cell.number_format = "+0.0;-0.0;0"
                 elif column.kind == "datetime":
                     cell.number_format = "yyyy-mm-dd hh:mm"
                 elif column.kind == "text":
@@ -203,7 +205,7 @@ def _rate_columns() -> list[Column]:
             Column(f"col-{rate}", "percent", width=9),
             Column(f"col-{rate}-numerator", "number", width=8),
             Column(f"col-{rate}-denominator", "number", width=8),
-            Column(f"col-{rate}-change", "percent", width=9),
+            Column(f"col-{rate}-change", "points", width=9),
             Column(f"col-{rate}-rank", "number", width=6),
         ]
     return columns
