@@ -201,7 +201,7 @@ class Query:
             assert end is not None
             start = end - DEFAULT_SPAN
         elif end is None:
-            end = min(now, start + MAX_SPAN)
+            end = start + MAX_SPAN
         if end < start:
             raise Open311Error(400, "end_date is before start_date")
         if end - start > MAX_SPAN:
