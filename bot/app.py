@@ -30,7 +30,7 @@ log = logging.getLogger("linli")
 COMMANDS = (
     "start", "report", "my", "tickets", "ticket", "hot", "stats", "notices", "notice",
     "propose", "topics", "topic", "vote", "comment", "dhelp",
-    "language", "help", "cancel",
+    "language", "help", "cancel", "publish", "selection",
 )  # fmt: skip
 
 
@@ -77,6 +77,8 @@ def build(settings: Settings, *, clock: Clock | None = None, engine: Engine | No
         categories=tuple(c for c in classifier.categories if c != "none"),
         emergency=emergency,
         same_problem=same_problem,
+        weights=settings.selection.weights(),
+        shortlist_size=settings.selection.shortlist,
     )
     workers = 1 if engine.dialect.name == "sqlite" else 4
     core = Core(dispatcher, delivery=None, workers=workers)
@@ -115,6 +117,9 @@ async def serve(app: App, *, stop: asyncio.Event | None = None, clock_jobs: bool
         sweep_seconds=settings.sweep_seconds,
         digest_at=settings.digest_time,
     )
+    from bot.scheduler_figures import add_rhythm_jobs  # the pack reminder, the weekly posting
+
+    add_rhythm_jobs(scheduler, app)
     if clock_jobs:
         scheduler.start()
     polling: asyncio.Task[None] | None = None

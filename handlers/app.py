@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import deliberation, notices, report, start, tickets, triage
+from handlers import deliberation, notices, publishing, report, selection, start, tickets, triage
 from handlers.dispatch import Dispatcher, Middleware, Router
 from handlers.i18n import Texts
 from handlers.middlewares import Throttle, dedup, errors, identity, language, services, unit_of_work
@@ -15,6 +15,8 @@ ROUTERS: list[Router] = [
     triage.router,
     notices.router,
     deliberation.router,
+    publishing.router,
+    selection.router,
     report.router,
 ]
 
