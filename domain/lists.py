@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, func, or_
@@ -70,12 +70,12 @@ def shown(text: str, staff: bool, limit: int | None = None) -> str:
     return text
 
 
-def household_of(person: Person) -> tuple[Any, ...]:
+def household_of(person_id: int, building_id: int | None, unit: str) -> tuple[Any, ...]:
     """A household: the building and the flat the resident gave, else the resident alone."""
-    unit = "".join(person.unit.split()).upper()
-    if person.building_id is not None and unit:
-        return ("home", person.building_id, unit)
-    return ("person", person.id)
+    flat = "".join(unit.split()).upper()
+    if building_id is not None and flat:
+        return ("home", building_id, flat)
+    return ("person", person_id)
 
 
 def _first_reports(session: Session, tickets: Any) -> dict[int, dict[str, Any]]:
@@ -94,15 +94,45 @@ def _first_reports(session: Session, tickets: Any) -> dict[int, dict[str, Any]]:
 
 def _households(session: Session, tickets: Any) -> dict[int, set[tuple[Any, ...]]]:
     """The households following each ticket (its reporter and neighbours who reported it)."""
-    rows = session.exec(
-        select(TicketFollower.ticket_id, Person)
+    rows = session.execute(
+        sa_select(
+            col(TicketFollower.ticket_id),
+            col(Person.id),
+            col(Person.building_id),
+            col(Person.unit),
+        )
         .join(Person, col(Person.id) == col(TicketFollower.person_id))
         .where(col(TicketFollower.ticket_id).in_(tickets))
     ).all()
     homes: dict[int, set[tuple[Any, ...]]] = {}
-    for ticket_id, follower in rows:
-        homes.setdefault(ticket_id, set()).add(household_of(follower))
+    for ticket_id, person_id, building_id, unit in rows:
+        homes.setdefault(ticket_id, set()).add(household_of(person_id, building_id, unit or ""))
     return homes
+
+
+class Brief(Protocol):
+    """What the lists read of a ticket (a row of the columns below, or a Ticket)."""
+
+    id: int | None
+    number: str
+    category: str
+    text: str
+    state: str
+    opened_at: datetime
+    respond_by: datetime
+    resolve_by: datetime
+
+
+_BRIEF = (
+    col(Ticket.id),
+    col(Ticket.number),
+    col(Ticket.category),
+    col(Ticket.text),
+    col(Ticket.state),
+    col(Ticket.opened_at),
+    col(Ticket.respond_by),
+    col(Ticket.resolve_by),
+)
 
 
 @dataclass(frozen=True)
@@ -145,8 +175,8 @@ def problems(
     if opened_before is not None:
         where.append(col(Ticket.opened_at) < utc(opened_before))
     ids = select(Ticket.id).where(*where)
-    rows = session.exec(
-        select(Ticket, Community.name, Compound.name, Building.name)
+    rows = session.execute(
+        sa_select(*_BRIEF, col(Community.name), col(Compound.name), col(Building.name))
         .join(Community, col(Community.id) == col(Ticket.community_id))
         .outerjoin(Building, col(Building.id) == col(Ticket.building_id))
         .outerjoin(Compound, col(Compound.id) == col(Building.compound_id))
@@ -155,8 +185,10 @@ def problems(
     ).all()
     first = _first_reports(session, ids)
     homes = _households(session, ids)
-    groups: dict[tuple[str, str, str, str], list[tuple[Ticket, str]]] = {}
-    for ticket, community, compound, building in rows:
+    groups: dict[tuple[str, str, str, str], list[tuple[Brief, str]]] = {}
+    for row in rows:
+        ticket: Brief = row
+        community, compound, building = row[8], row[9], row[10]
         kind = kind_of(first.get(ticket.id or 0, {}))
         key = (community, compound or "", ticket.category, kind)
         groups.setdefault(key, []).append((ticket, building or ""))
@@ -189,7 +221,7 @@ def _natural(name: str) -> tuple[int, str]:
     return (int(digits) if digits else 10**6, name)
 
 
-def deadline(ticket: Ticket) -> datetime | None:
+def deadline(ticket: Brief) -> datetime | None:
     """The next deadline of an active ticket: accepting while open, then resolving."""
     if ticket.state == TicketState.OPEN:
         return min(aware(ticket.respond_by), aware(ticket.resolve_by))
@@ -198,7 +230,7 @@ def deadline(ticket: Ticket) -> datetime | None:
     return None
 
 
-def is_overdue(ticket: Ticket, now: datetime) -> bool:
+def is_overdue(ticket: Brief, now: datetime) -> bool:
     due = deadline(ticket)
     return due is not None and now >= due
 
@@ -248,8 +280,23 @@ def resolutions(
         col(Ticket.outcome).is_(None),
     ]
     ids = select(Ticket.id).where(*where)
-    rows = session.exec(
-        select(Ticket, Community.name, Compound.name, Building.name)
+    rows = session.execute(
+        sa_select(
+            col(Ticket.id),
+            col(Ticket.number),
+            col(Community.name),
+            col(Compound.name),
+            col(Building.name),
+            col(Ticket.category),
+            col(Ticket.text),
+            col(Ticket.opened_at),
+            col(Ticket.resolved_at),
+            col(Ticket.resolve_by),
+            col(Ticket.resolution),
+            col(Ticket.rating),
+            col(Ticket.state),
+            col(Ticket.households),
+        )
         .join(Community, col(Community.id) == col(Ticket.community_id))
         .outerjoin(Building, col(Building.id) == col(Ticket.building_id))
         .outerjoin(Compound, col(Compound.id) == col(Building.compound_id))
@@ -258,27 +305,39 @@ def resolutions(
     ).all()
     first = _first_reports(session, ids)
     homes = _households(session, ids)
-    found = []
-    for ticket, community, compound, building in rows:
-        assert ticket.resolved_at is not None
-        found.append(
-            Resolved(
-                number=ticket.number,
-                community=community,
-                compound=compound or "",
-                building=building or "",
-                category=ticket.category,
-                kind=kind_of(first.get(ticket.id or 0, {})),
-                text=shown(ticket.text, staff, SNIPPET),
-                opened_at=aware(ticket.opened_at),
-                resolved_at=aware(ticket.resolved_at),
-                in_time=aware(ticket.resolved_at) <= aware(ticket.resolve_by),
-                resolution=shown(ticket.resolution, staff),
-                rating=ticket.rating if ticket.state == TicketState.CLOSED else None,
-                households=len(homes.get(ticket.id or 0, ())) or ticket.households,
-            )
+    return [
+        Resolved(
+            number=number,
+            community=community,
+            compound=compound or "",
+            building=building or "",
+            category=category_code,
+            kind=kind_of(first.get(ident, {})),
+            text=shown(report_text, staff, SNIPPET),
+            opened_at=aware(opened_at),
+            resolved_at=aware(resolved_at),
+            in_time=aware(resolved_at) <= aware(resolve_by),
+            resolution=shown(resolution, staff),
+            rating=rating if state == TicketState.CLOSED else None,
+            households=len(homes.get(ident, ())) or households,
         )
-    return found
+        for (
+            ident,
+            number,
+            community,
+            compound,
+            building,
+            category_code,
+            report_text,
+            opened_at,
+            resolved_at,
+            resolve_by,
+            resolution,
+            rating,
+            state,
+            households,
+        ) in rows
+    ]
 
 
 # --- the ticket list ---------------------------------------------------------------------------

@@ -106,19 +106,15 @@ def _households(session: Session, compound_ids: Sequence[int]) -> dict[int, int]
     return {c: int(roll.get(c) or residents.get(c) or 0) for c in compound_ids}
 
 
-def _reports(
-    session: Session, compound_ids: Sequence[int], start: datetime, end: datetime
-) -> dict[int, int]:
-    """Reports that became or joined a ticket in the month, per compound of the ticket."""
+def _reports(session: Session, scope: Scope, start: datetime, end: datetime) -> dict[int, int]:
+    """Reports that opened or joined the month's tickets, per compound (the month's tickets are
+    found by ix_ticket_community_opened; their reports by ix_report_ticket_id)."""
     rows = session.execute(
         sa_select(col(Building.compound_id), func.count(col(Report.id)))
-        .join(Ticket, col(Ticket.id) == col(Report.ticket_id))
+        .select_from(Ticket)
+        .join(Report, col(Report.ticket_id) == col(Ticket.id))
         .join(Building, col(Building.id) == col(Ticket.building_id))
-        .where(
-            col(Building.compound_id).in_(compound_ids),
-            col(Report.received_at) >= start,
-            col(Report.received_at) < end,
-        )
+        .where(col(Ticket.opened_at) >= start, col(Ticket.opened_at) < end, scope.clause())
         .group_by(col(Building.compound_id))
     ).all()
     return {int(c): int(n) for c, n in rows}
@@ -212,9 +208,10 @@ def compound_scores(
     places = session.exec(query.order_by(col(Compound.id))).all()
     ids = [compound.id or 0 for compound, _ in places]
     start, end = month.start(tz), month.end(tz)
-    counts = compound_counts(session, month, tz, Scope(community_id=community_id), as_of)
+    scope = Scope(community_id=community_id)
+    counts = compound_counts(session, month, tz, scope, as_of)
     households = _households(session, ids)
-    reports = _reports(session, ids, start, end)
+    reports = _reports(session, scope, start, end)
     deliberation = _deliberation(session, ids, start, end)
     notices = _notices(session, [c for c, _ in places], start, end)
     per_household = {c: reports.get(c, 0) / households[c] for c in ids if households[c]}

@@ -30,6 +30,8 @@ def upgrade() -> None:
             "ix_ticket_community_resolved", ["community_id", "resolved_at"], unique=False
         )
         batch_op.create_index("ix_ticket_community_state", ["community_id", "state"], unique=False)
+    with op.batch_alter_table("ticketevent", schema=None) as batch_op:
+        batch_op.create_index("ix_ticketevent_action_at", ["action", "at"], unique=False)
     op.create_table(
         "open311client",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -94,6 +96,8 @@ def downgrade() -> None:
     op.drop_table("publicpost")
     op.drop_table("open311request")
     op.drop_table("open311client")
+    with op.batch_alter_table("ticketevent", schema=None) as batch_op:
+        batch_op.drop_index("ix_ticketevent_action_at")
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.drop_index("ix_ticket_community_state")
         batch_op.drop_index("ix_ticket_community_resolved")
