@@ -135,6 +135,15 @@ _BRIEF = (
 )
 
 
+def _placed(query: Any) -> Any:
+    """A ticket query joined to its community, and (where it has one) building and compound."""
+    return (
+        query.join(Community, col(Community.id) == col(Ticket.community_id))
+        .outerjoin(Building, col(Building.id) == col(Ticket.building_id))
+        .outerjoin(Compound, col(Compound.id) == col(Building.compound_id))
+    )
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem of the problem list: a kind of thing, in a category, in a place."""
@@ -176,15 +185,11 @@ def problems(
         where.append(col(Ticket.opened_at) < utc(opened_before))
     ids = select(Ticket.id).where(*where)
     rows = session.execute(
-        sa_select(*_BRIEF, col(Community.name), col(Compound.name), col(Building.name))
-        .join(Community, col(Community.id) == col(Ticket.community_id))
-        .outerjoin(Building, col(Building.id) == col(Ticket.building_id))
-        .outerjoin(Compound, col(Compound.id) == col(Building.compound_id))
+        _placed(sa_select(*_BRIEF, col(Community.name), col(Compound.name), col(Building.name)))
         .where(*where)
         .order_by(col(Ticket.opened_at), col(Ticket.id))
     ).all()
-    first = _first_reports(session, ids)
-    homes = _households(session, ids)
+    first, homes = _first_reports(session, ids), _households(session, ids)
     groups: dict[tuple[str, str, str, str], list[tuple[Brief, str]]] = {}
     for row in rows:
         ticket: Brief = row
@@ -281,30 +286,28 @@ def resolutions(
     ]
     ids = select(Ticket.id).where(*where)
     rows = session.execute(
-        sa_select(
-            col(Ticket.id),
-            col(Ticket.number),
-            col(Community.name),
-            col(Compound.name),
-            col(Building.name),
-            col(Ticket.category),
-            col(Ticket.text),
-            col(Ticket.opened_at),
-            col(Ticket.resolved_at),
-            col(Ticket.resolve_by),
-            col(Ticket.resolution),
-            col(Ticket.rating),
-            col(Ticket.state),
-            col(Ticket.households),
+        _placed(
+            sa_select(
+                col(Ticket.id),
+                col(Ticket.number),
+                col(Community.name),
+                col(Compound.name),
+                col(Building.name),
+                col(Ticket.category),
+                col(Ticket.text),
+                col(Ticket.opened_at),
+                col(Ticket.resolved_at),
+                col(Ticket.resolve_by),
+                col(Ticket.resolution),
+                col(Ticket.rating),
+                col(Ticket.state),
+                col(Ticket.households),
+            )
         )
-        .join(Community, col(Community.id) == col(Ticket.community_id))
-        .outerjoin(Building, col(Building.id) == col(Ticket.building_id))
-        .outerjoin(Compound, col(Compound.id) == col(Building.compound_id))
         .where(*where)
         .order_by(col(Ticket.resolved_at), col(Ticket.id))
     ).all()
-    first = _first_reports(session, ids)
-    homes = _households(session, ids)
+    first, homes = _first_reports(session, ids), _households(session, ids)
     return [
         Resolved(
             number=number,
