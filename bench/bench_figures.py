@@ -4,9 +4,10 @@
     .venv/bin/python bench/bench_figures.py --database postgresql+psycopg://…/linli_bench
 
 The first run generates the data into the database you name (the sample organisation of the
-12 communities, 20,000 residents, and `--tickets` tickets over 23 months with a report, a
-follower and their history each — some escalated for a missed deadline, some reopened), and
-later runs reuse it. Then, for one month and one community (and for the whole sub-district):
+12 communities, 20,000 residents, and `--tickets` tickets over 23 months, numbered in the order
+they were opened, with a report, a follower and their history each — some escalated for a
+missed deadline, some reopened), and later runs reuse it. Then, for one month and one
+community (and for the whole sub-district):
 
 - the console's list: the first page of 50 of a month's tickets, as community staff see it,
   with its total; the same filtered by words; the overdue ones;
@@ -139,13 +140,16 @@ def generate(engine: Engine, tickets: int, seed: int = 7) -> None:
     batch: dict[str, list[dict[str, Any]]] = {"t": [], "r": [], "e": [], "f": []}
     event_id = 1
     span = (_month_start(MONTHS) - _month_start(0)).total_seconds()
+    # Tickets are numbered in the order they are opened, as in service: a month's tickets lie
+    # together in the table, as they would.
+    moments = sorted(rng.random() for _ in range(tickets))
     for ident in range(1, tickets + 1):
         building = rng.choice(buildings)
         compound = compounds[building.compound_id]
         community_id = compound.community_id
         people = by_building.get(building.id or 0) or residents
         reporter = rng.choice(people)
-        opened = _month_start(0) + timedelta(seconds=rng.random() * span)
+        opened = _month_start(0) + timedelta(seconds=moments[ident - 1] * span)
         opened = min(opened, NOW - timedelta(minutes=5))
         urgency = rng.choices(["routine", "key", "emergency"], [85, 13, 2])[0]
         respond_h, resolve_h = WINDOWS[urgency]

@@ -36,8 +36,8 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
-    exists,
     false,
+    func,
     or_,
     true,
 )
@@ -290,22 +290,37 @@ class Figures:
     month: Month
     total: UnitFigures
     units: dict[str, list[UnitFigures]]
+    compounds: dict[int, Counts] = field(default_factory=dict)  # for the selection
 
 
-def _late(note: str) -> ColumnElement[bool]:
-    """The desk recorded that a deadline of this ticket passed (its overdue sweep's note)."""
-    return exists().where(
-        col(TicketEvent.ticket_id) == col(Ticket.id), col(TicketEvent.note) == note
+LATE = ("overdue:respond", "overdue:resolve")  # the desk's overdue sweep's notes
+
+
+def _late(tickets: Any) -> Any:
+    """Per ticket (of `tickets`, a subquery of ids): did the desk record that a response or a
+    resolution deadline passed? Joined, not EXISTS per row: PostgreSQL would hash-scan the
+    whole history table for an EXISTS in a select list."""
+    note = col(TicketEvent.note)
+    return (
+        sa_select(
+            col(TicketEvent.ticket_id).label("ticket_id"),
+            func.max(case((note == LATE[0], 1), else_=0)).label("respond"),
+            func.max(case((note == LATE[1], 1), else_=0)).label("resolve"),
+        )
+        .where(col(TicketEvent.ticket_id).in_(tickets), note.in_(LATE))
+        .group_by(col(TicketEvent.ticket_id))
+        .subquery("late")
     )
 
 
-def _flags(as_of: datetime) -> list[Any]:
+def _flags(as_of: datetime, late: Any) -> list[Any]:
     """One 0/1 column per field of Counts, in field order, for each ticket."""
     state, outcome = col(Ticket.state), col(Ticket.outcome)
     accepted, resolved_at = col(Ticket.accepted_at), col(Ticket.resolved_at)
     active = state.in_(ACTIVE)
     counted = and_(outcome.is_(None), or_(state != TicketState.CLOSED, resolved_at.is_not(None)))
-    late_respond, late_resolve = _late("overdue:respond"), _late("overdue:resolve")
+    late_respond = func.coalesce(late.c.respond, 0) == 1
+    late_resolve = func.coalesce(late.c.resolve, 0) == 1
     conditions = [
         true(),
         outcome.is_not(None),
@@ -339,6 +354,12 @@ def _facts(
 ) -> list[Any]:
     """Per ticket of the month: its units, then its Counts flags. One pass over the month's
     tickets (index ix_ticket_community_opened or ix_ticket_opened_at), counted in Python."""
+    where = (
+        col(Ticket.opened_at) >= month.start(tz),
+        col(Ticket.opened_at) < month.end(tz),
+        scope.clause(),
+    )
+    late = _late(select(Ticket.id).where(*where))
     query = (
         sa_select(
             col(Ticket.community_id),
@@ -346,14 +367,11 @@ def _facts(
             col(Ticket.assignee_id),
             col(Ticket.department_id),
             col(Building.compound_id),
-            *_flags(utc(as_of)),
+            *_flags(utc(as_of), late),
         )
         .outerjoin(Building, col(Building.id) == col(Ticket.building_id))
-        .where(
-            col(Ticket.opened_at) >= month.start(tz),
-            col(Ticket.opened_at) < month.end(tz),
-            scope.clause(),
-        )
+        .outerjoin(late, late.c.ticket_id == col(Ticket.id))
+        .where(*where)
     )
     return list(session.execute(query).all())
 
@@ -455,7 +473,8 @@ def month_figures(
             (replace(r, ranks={rate: ranks[rate].get(r.id) for rate in RATES}) for r in rows),
             key=lambda r: (r.name, r.id or 0),
         )
-    return Figures(month, UnitFigures("total", None, "", "", total, total_before), by_unit)
+    total_row = UnitFigures("total", None, "", "", total, total_before)
+    return Figures(month, total_row, by_unit, _count(facts, "compound"))
 
 
 def compound_counts(

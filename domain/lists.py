@@ -12,7 +12,7 @@ Texts are masked (phone, ID and plate numbers) unless the caller says the reader
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
@@ -78,18 +78,32 @@ def household_of(person_id: int, building_id: int | None, unit: str) -> tuple[An
     return ("person", person_id)
 
 
-def _first_reports(session: Session, tickets: Any) -> dict[int, dict[str, Any]]:
-    """Each ticket's first report's stored classification (what the problem was first called)."""
-    rows = session.exec(
-        select(Report.ticket_id, Report.classification)
-        .where(col(Report.ticket_id).in_(tickets))
+def _kind() -> Any:
+    """The specific kind of a ticket's first report, read in SQL: the first object the
+    classifier named, else its strongest term (one index probe per ticket, no JSON decoded
+    in Python)."""
+    stored = col(Report.classification)
+    return (
+        sa_select(
+            func.coalesce(
+                stored[("objects", 0)].as_string(), stored[("keywords", 0, 0)].as_string()
+            )
+        )
+        .where(col(Report.ticket_id) == col(Ticket.id))
         .order_by(col(Report.id))
-    ).all()
-    first: dict[int, dict[str, Any]] = {}
-    for ticket_id, classification in rows:
-        if ticket_id is not None and ticket_id not in first:
-            first[ticket_id] = dict(classification or {})
-    return first
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _kind_text(value: str | None) -> str:
+    """An object may be stored as {"name": …}: its name."""
+    if value and value.startswith("{"):
+        try:
+            return kind_of({"objects": [json.loads(value)]})
+        except ValueError:
+            return ""
+    return value or ""
 
 
 def _households(session: Session, tickets: Any) -> dict[int, set[tuple[Any, ...]]]:
@@ -185,16 +199,18 @@ def problems(
         where.append(col(Ticket.opened_at) < utc(opened_before))
     ids = select(Ticket.id).where(*where)
     rows = session.execute(
-        _placed(sa_select(*_BRIEF, col(Community.name), col(Compound.name), col(Building.name)))
+        _placed(
+            sa_select(*_BRIEF, col(Community.name), col(Compound.name), col(Building.name), _kind())
+        )
         .where(*where)
         .order_by(col(Ticket.opened_at), col(Ticket.id))
     ).all()
-    first, homes = _first_reports(session, ids), _households(session, ids)
+    homes = _households(session, ids)
     groups: dict[tuple[str, str, str, str], list[tuple[Brief, str]]] = {}
     for row in rows:
         ticket: Brief = row
         community, compound, building = row[8], row[9], row[10]
-        kind = kind_of(first.get(ticket.id or 0, {}))
+        kind = _kind_text(row[11])
         key = (community, compound or "", ticket.category, kind)
         groups.setdefault(key, []).append((ticket, building or ""))
     found = []
@@ -243,12 +259,15 @@ def is_overdue(ticket: Brief, now: datetime) -> bool:
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
     """Active tickets past their next deadline (the same test as `is_overdue`)."""
     moment = utc(now)
-    return or_(
-        and_(
-            col(Ticket.state) == TicketState.OPEN,
-            or_(col(Ticket.respond_by) <= moment, col(Ticket.resolve_by) <= moment),
+    return and_(
+        col(Ticket.state).in_(ACTIVE),  # lets ix_ticket_community_state narrow it first
+        or_(
+            and_(
+                col(Ticket.state) == TicketState.OPEN,
+                or_(col(Ticket.respond_by) <= moment, col(Ticket.resolve_by) <= moment),
+            ),
+            and_(col(Ticket.state) == TicketState.IN_PROGRESS, col(Ticket.resolve_by) <= moment),
         ),
-        and_(col(Ticket.state) == TicketState.IN_PROGRESS, col(Ticket.resolve_by) <= moment),
     )
 
 
@@ -302,12 +321,13 @@ def resolutions(
                 col(Ticket.rating),
                 col(Ticket.state),
                 col(Ticket.households),
+                _kind(),
             )
         )
         .where(*where)
         .order_by(col(Ticket.resolved_at), col(Ticket.id))
     ).all()
-    first, homes = _first_reports(session, ids), _households(session, ids)
+    homes = _households(session, ids)
     return [
         Resolved(
             number=number,
@@ -315,7 +335,7 @@ def resolutions(
             compound=compound or "",
             building=building or "",
             category=category_code,
-            kind=kind_of(first.get(ident, {})),
+            kind=_kind_text(kind),
             text=shown(report_text, staff, SNIPPET),
             opened_at=aware(opened_at),
             resolved_at=aware(resolved_at),
@@ -339,6 +359,7 @@ def resolutions(
             rating,
             state,
             households,
+            kind,
         ) in rows
     ]
 
@@ -526,28 +547,24 @@ def reopened(
     session: Session, scope: Scope, since: datetime, before: datetime, at_least: int = 2
 ) -> list[tuple[Ticket, int]]:
     """Tickets of the scope reopened by dissatisfied residents `at_least` times in a period,
-    most often first."""
+    most often first. Read from the period's reopen events (ix_ticketevent_action_at), then
+    their tickets."""
     count = func.count(col(TicketEvent.id))
-    rows = session.exec(
-        select(Ticket, count)
-        .join(TicketEvent, col(TicketEvent.ticket_id) == col(Ticket.id))
+    times = (
+        sa_select(col(TicketEvent.ticket_id).label("ticket_id"), count.label("times"))
         .where(
-            scope.clause(),
-            TicketEvent.action == Action.REOPEN,
+            col(TicketEvent.action) == Action.REOPEN,
             col(TicketEvent.at) >= utc(since),
             col(TicketEvent.at) < utc(before),
         )
-        .group_by(col(Ticket.id))
+        .group_by(col(TicketEvent.ticket_id))
         .having(count >= at_least)
-        .order_by(count.desc(), col(Ticket.id))
+        .subquery("reopened")
+    )
+    rows = session.execute(
+        sa_select(Ticket, times.c.times)
+        .join(times, times.c.ticket_id == col(Ticket.id))
+        .where(scope.clause())
+        .order_by(times.c.times.desc(), col(Ticket.id))
     ).all()
     return [(ticket, int(n)) for ticket, n in rows]
-
-
-def overdue_tickets(session: Session, scope: Scope, now: datetime) -> Sequence[Ticket]:
-    """Active tickets of the scope past their next deadline, oldest first."""
-    return session.exec(
-        select(Ticket)
-        .where(scope.clause(), overdue_clause(now))
-        .order_by(col(Ticket.opened_at), col(Ticket.id))
-    ).all()

@@ -1,7 +1,7 @@
 """The monthly meeting pack 联席会议材料: for a month and a community (or the whole sub-district),
 the three rates and rankings, the overdue and repeatedly reopened tickets, the top specific
-problems with examples, the resolution list, deliberation topics and their stage, notices and
-their acknowledgement, and the compound scores of the civilised-compound selection — as an XLSX
+problems with examples, deliberation topics and their stage, notices and their acknowledgement,
+and the compound scores of the civilised-compound selection — as an XLSX
 workbook and a printable HTML page (print CSS; no PDF: see docs/figures.md).
 
 Everything in the pack is masked (phone, ID and plate numbers): it is printed and passed round
@@ -27,19 +27,16 @@ from domain.exports import (
     Table,
     problems_table,
     rates_table,
-    resolutions_table,
     tickets_table,
     to_xlsx,
 )
 from domain.figures import RATES, Figures, Month, Scope, UnitFigures, month_figures
 from domain.lists import (
     Problem,
-    Resolved,
     TicketFilter,
     TicketRow,
     problems,
     reopened,
-    resolutions,
     shown,
     ticket_page,
 )
@@ -102,7 +99,6 @@ class MeetingPack:
     overdue_total: int
     reopened: list[Reopened]
     problems: list[Problem]
-    resolutions: list[Resolved]
     topics: list[TopicLine]
     notices: list[NoticeLine]
     compounds: list[CompoundScore]
@@ -155,7 +151,7 @@ def build(
         open_only=False,
         limit=TOP_PROBLEMS,
     )
-    scores = compound_scores(session, month, tz, now, weights, community_id)
+    scores = compound_scores(session, month, tz, now, weights, community_id, figures.compounds)
     return MeetingPack(
         month=month,
         community=community,
@@ -166,7 +162,6 @@ def build(
         overdue_total=late.total,
         reopened=again,
         problems=top,
-        resolutions=resolutions(session, scope, month, tz, staff=False),
         topics=_topics(session, community_id, start, end),
         notices=_notices(session, community_id, start, end),
         compounds=scores,
@@ -325,7 +320,6 @@ def _tables(pack: MeetingPack, english: bool) -> list[Table]:
         overdue,
         reopened_table,
         problems_table(pack.problems),
-        resolutions_table(pack.resolutions),
         topics,
         notices,
         compounds,

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from domain.clock import Clock
 from domain.deliberation import Deliberation
-from domain.figures import Month, Rate, Scope, compound_counts
+from domain.figures import Counts, Month, Rate, Scope, compound_counts
 from domain.lifecycle import Refused
 from domain.notices import Place, buildings_in, groups_in
 from storage import org
@@ -198,8 +198,10 @@ def compound_scores(
     as_of: datetime,
     weights: Weights,
     community_id: int | None = None,
+    counts: dict[int, Counts] | None = None,
 ) -> list[CompoundScore]:
-    """Every compound's score for the month (of one community, or all), best first."""
+    """Every compound's score for the month (of one community, or all), best first; `counts`:
+    the compounds' figures when the caller has them already (Figures.compounds)."""
     query = select(Compound, Community).join(
         Community, col(Community.id) == col(Compound.community_id)
     )
@@ -209,7 +211,8 @@ def compound_scores(
     ids = [compound.id or 0 for compound, _ in places]
     start, end = month.start(tz), month.end(tz)
     scope = Scope(community_id=community_id)
-    counts = compound_counts(session, month, tz, scope, as_of)
+    if counts is None:
+        counts = compound_counts(session, month, tz, scope, as_of)
     households = _households(session, ids)
     reports = _reports(session, scope, start, end)
     deliberation = _deliberation(session, ids, start, end)

@@ -56,7 +56,6 @@ def test_the_pack_workbook_holds_the_hand_computed_rates(
         "逾期工单",
         "多次重开",
         "问题清单",
-        "解决清单",
         "议事议题",
         "通知确认",
         "文明小区评分",
@@ -78,11 +77,6 @@ def test_the_pack_workbook_holds_the_hand_computed_rates(
     assert {row[0] for row in overdue[1:]} == {month_of_tickets["H"].number}
     problems = _sheet_rows(book, "问题清单")
     assert all("13812345678" not in str(cell) for row in problems for cell in row)
-    resolved = _sheet_rows(book, "解决清单")
-    assert {row[0] for row in resolved[1:]} == {
-        month_of_tickets["C"].number,
-        month_of_tickets["D"].number,
-    }
     compounds = {row[1]: row for row in _sheet_rows(book, "文明小区评分")[1:]}
     assert set(compounds) == {"铜都花园", "铜都小区"}
 
