@@ -202,3 +202,17 @@ def test_a_bad_service_file_says_where(tmp_path: Path) -> None:
     missing = tmp_path / "none.yaml"
     with pytest.raises(servicefile.ServiceFileError, match="cannot be read"):
         servicefile.read(missing)
+
+
+def test_the_kind_is_read_from_the_first_reports_objects_in_the_database(
+    session: Session, desk: TicketDesk, clock: ManualClock
+) -> None:
+    """The list reads the stored classification in SQL: objects as names or as {"name": …}."""
+    r1 = person(session, "r1")
+    building = orgfile.resolve_building(session, "TD/铜都花园/3栋")
+    for objects in (["路灯"], [{"name": "井盖"}]):
+        report = _report(session, desk, r1, "坏了", "坏了", objects=objects)
+        desk.open(report, r1, building, FACILITY)
+    session.commit()
+    kinds = {row.kind for row in problems(session, Scope(), staff=True, now=clock.now())}
+    assert kinds == {"路灯", "井盖"}
