@@ -13,6 +13,7 @@ Texts are masked (phone, ID and plate numbers) unless the caller says the reader
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
@@ -106,8 +107,10 @@ def _kind_text(value: str | None) -> str:
     return value or ""
 
 
-def _households(session: Session, tickets: Any) -> dict[int, set[tuple[Any, ...]]]:
-    """The households following each ticket (its reporter and neighbours who reported it)."""
+def _households(session: Session, where: Sequence[Any]) -> dict[int, set[tuple[Any, ...]]]:
+    """The households following each ticket that `where` selects (its reporter and the
+    neighbours who reported it). Joined from the tickets, so that the followers are found by
+    their key; an IN (subquery) let PostgreSQL scan every follower."""
     rows = session.execute(
         sa_select(
             col(TicketFollower.ticket_id),
@@ -115,8 +118,10 @@ def _households(session: Session, tickets: Any) -> dict[int, set[tuple[Any, ...]
             col(Person.building_id),
             col(Person.unit),
         )
+        .select_from(Ticket)
+        .join(TicketFollower, col(TicketFollower.ticket_id) == col(Ticket.id))
         .join(Person, col(Person.id) == col(TicketFollower.person_id))
-        .where(col(TicketFollower.ticket_id).in_(tickets))
+        .where(*where)
     ).all()
     homes: dict[int, set[tuple[Any, ...]]] = {}
     for ticket_id, person_id, building_id, unit in rows:
@@ -197,7 +202,6 @@ def problems(
         where.append(col(Ticket.opened_at) >= utc(opened_since))
     if opened_before is not None:
         where.append(col(Ticket.opened_at) < utc(opened_before))
-    ids = select(Ticket.id).where(*where)
     rows = session.execute(
         _placed(
             sa_select(*_BRIEF, col(Community.name), col(Compound.name), col(Building.name), _kind())
@@ -205,7 +209,7 @@ def problems(
         .where(*where)
         .order_by(col(Ticket.opened_at), col(Ticket.id))
     ).all()
-    homes = _households(session, ids)
+    homes = _households(session, where)
     groups: dict[tuple[str, str, str, str], list[tuple[Brief, str]]] = {}
     for row in rows:
         ticket: Brief = row
@@ -303,7 +307,6 @@ def resolutions(
         col(Ticket.resolved_at) < month.end(tz),
         col(Ticket.outcome).is_(None),
     ]
-    ids = select(Ticket.id).where(*where)
     rows = session.execute(
         _placed(
             sa_select(
@@ -327,7 +330,7 @@ def resolutions(
         .where(*where)
         .order_by(col(Ticket.resolved_at), col(Ticket.id))
     ).all()
-    homes = _households(session, ids)
+    homes = _households(session, where)
     return [
         Resolved(
             number=number,
