@@ -26,6 +26,7 @@ resolved it, once resolved) and to the department it was transferred to, if any.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
@@ -379,16 +380,15 @@ def _facts(
 def _count(facts: Sequence[Any], unit: str) -> dict[int, Counts]:
     """Counts per unit (community, grid, worker, department or compound) of `_facts` rows."""
     index = _UNIT_INDEX[unit]
-    width = len(Counts.__dataclass_fields__)
-    sums: dict[int, list[int]] = {}
+    sums: dict[int, tuple[int, ...]] = {}
     for row in facts:
         key = row[index]
         if key is None:
             continue
-        totals = sums.setdefault(int(key), [0] * width)
-        for position in range(width):
-            totals[position] += row[5 + position]
-    return {key: Counts(*totals) for key, totals in sums.items()}
+        flags = tuple(row[5:])
+        before = sums.get(key)
+        sums[key] = flags if before is None else tuple(map(operator.add, before, flags))
+    return {int(key): Counts(*totals) for key, totals in sums.items()}
 
 
 def unit_counts(
