@@ -26,7 +26,6 @@ resolved it, once resolved) and to the department it was transferred to, if any.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
@@ -380,15 +379,16 @@ def _facts(
 def _count(facts: Sequence[Any], unit: str) -> dict[int, Counts]:
     """Counts per unit (community, grid, worker, department or compound) of `_facts` rows."""
     index = _UNIT_INDEX[unit]
-    sums: dict[int, tuple[int, ...]] = {}
+    groups: dict[int, list[Any]] = {}
     for row in facts:
         key = row[index]
-        if key is None:
-            continue
-        flags = tuple(row[5:])
-        before = sums.get(key)
-        sums[key] = flags if before is None else tuple(map(operator.add, before, flags))
-    return {int(key): Counts(*totals) for key, totals in sums.items()}
+        if key is not None:
+            groups.setdefault(key, []).append(row)
+    # Summed column by column in C (zip, sum): a million tickets' month is thousands of rows.
+    return {
+        int(key): Counts(*map(sum, list(zip(*rows, strict=True))[5:]))
+        for key, rows in groups.items()
+    }
 
 
 def unit_counts(

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, String, and_, case, cast, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -71,14 +71,6 @@ def shown(text: str, staff: bool, limit: int | None = None) -> str:
     return text
 
 
-def household_of(person_id: int, building_id: int | None, unit: str) -> tuple[Any, ...]:
-    """A household: the building and the flat the resident gave, else the resident alone."""
-    flat = "".join(unit.split()).upper()
-    if building_id is not None and flat:
-        return ("home", building_id, flat)
-    return ("person", person_id)
-
-
 def _kind() -> Any:
     """The specific kind of a ticket's first report, read in SQL: the first object the
     classifier named, else its strongest term (one index probe per ticket, no JSON decoded
@@ -107,25 +99,30 @@ def _kind_text(value: str | None) -> str:
     return value or ""
 
 
-def _households(session: Session, where: Sequence[Any]) -> dict[int, set[tuple[Any, ...]]]:
+def _households(session: Session, where: Sequence[Any]) -> dict[int, set[str]]:
     """The households following each ticket that `where` selects (its reporter and the
-    neighbours who reported it). Joined from the tickets, so that the followers are found by
-    their key; an IN (subquery) let PostgreSQL scan every follower."""
+    neighbours who reported it). A household is the building and the flat a resident gave
+    ("2-301", spaces and case ignored), else the resident alone; the key is made in SQL.
+    Joined from the tickets, so that the followers are found by their key (an IN subquery let
+    PostgreSQL scan every follower)."""
+    flat = func.upper(func.replace(func.coalesce(col(Person.unit), ""), " ", ""))
+    home = case(
+        (
+            and_(col(Person.building_id).is_not(None), flat != ""),
+            "home:" + cast(col(Person.building_id), String) + ":" + flat,
+        ),
+        else_="person:" + cast(col(Person.id), String),
+    )
     rows = session.execute(
-        sa_select(
-            col(TicketFollower.ticket_id),
-            col(Person.id),
-            col(Person.building_id),
-            col(Person.unit),
-        )
+        sa_select(col(TicketFollower.ticket_id), home)
         .select_from(Ticket)
         .join(TicketFollower, col(TicketFollower.ticket_id) == col(Ticket.id))
         .join(Person, col(Person.id) == col(TicketFollower.person_id))
         .where(*where)
     ).all()
-    homes: dict[int, set[tuple[Any, ...]]] = {}
-    for ticket_id, person_id, building_id, unit in rows:
-        homes.setdefault(ticket_id, set()).add(household_of(person_id, building_id, unit or ""))
+    homes: dict[int, set[str]] = {}
+    for ticket_id, household in rows:
+        homes.setdefault(ticket_id, set()).add(household)
     return homes
 
 
@@ -219,7 +216,7 @@ def problems(
         groups.setdefault(key, []).append((ticket, building or ""))
     found = []
     for (community, compound, category, kind), members in groups.items():
-        households: set[tuple[Any, ...]] = set()
+        households: set[str] = set()
         for ticket, _ in members:
             households |= homes.get(ticket.id or 0, set())
         oldest = members[0][0]

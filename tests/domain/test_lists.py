@@ -216,3 +216,17 @@ def test_the_kind_is_read_from_the_first_reports_objects_in_the_database(
     session.commit()
     kinds = {row.kind for row in problems(session, Scope(), staff=True, now=clock.now())}
     assert kinds == {"路灯", "井盖"}
+
+
+def test_two_residents_of_one_flat_are_one_household(
+    session: Session, desk: TicketDesk, clock: ManualClock, neighbour: Person
+) -> None:
+    r1, r2 = person(session, "r1"), person(session, "r2")
+    r1.unit, r2.unit, neighbour.unit = "2-301", " 2-301 ", "2-302"
+    session.add_all([r1, r2, neighbour])
+    lamp = _file(session, desk, r1, "3栋楼道灯坏了", "楼道灯")
+    _join(session, desk, lamp, r2, "楼道灯")
+    _join(session, desk, lamp, neighbour, "楼道灯")
+    session.commit()
+    (row,) = problems(session, Scope(), staff=True, now=clock.now())
+    assert row.households == 2  # flat 2-301 (two residents) and flat 2-302
