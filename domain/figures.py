@@ -352,26 +352,28 @@ _UNIT_INDEX = {"community": 0, "grid": 1, "worker": 2, "department": 3, "compoun
 def _facts(
     session: Session, month: Month, tz: ZoneInfo, scope: Scope, as_of: datetime
 ) -> list[Any]:
-    """Per ticket of the month: its units, then its Counts flags. One pass over the month's
-    tickets (index ix_ticket_community_opened or ix_ticket_opened_at), counted in Python."""
+    """The month's tickets summed per (community, grid, holder, department, compound), with
+    their Counts fields: one pass over the month (ix_ticket_community_opened or
+    ix_ticket_opened_at) that leaves a few hundred rows, which `_count` adds up per unit."""
     where = (
         col(Ticket.opened_at) >= month.start(tz),
         col(Ticket.opened_at) < month.end(tz),
         scope.clause(),
     )
     late = _late(select(Ticket.id).where(*where))
+    units = (
+        col(Ticket.community_id),
+        col(Ticket.grid_id),
+        col(Ticket.assignee_id),
+        col(Ticket.department_id),
+        col(Building.compound_id),
+    )
     query = (
-        sa_select(
-            col(Ticket.community_id),
-            col(Ticket.grid_id),
-            col(Ticket.assignee_id),
-            col(Ticket.department_id),
-            col(Building.compound_id),
-            *_flags(utc(as_of), late),
-        )
+        sa_select(*units, *(func.sum(flag) for flag in _flags(utc(as_of), late)))
         .outerjoin(Building, col(Building.id) == col(Ticket.building_id))
         .outerjoin(late, late.c.ticket_id == col(Ticket.id))
         .where(*where)
+        .group_by(*units)
     )
     return list(session.execute(query).all())
 
@@ -379,16 +381,15 @@ def _facts(
 def _count(facts: Sequence[Any], unit: str) -> dict[int, Counts]:
     """Counts per unit (community, grid, worker, department or compound) of `_facts` rows."""
     index = _UNIT_INDEX[unit]
-    groups: dict[int, list[Any]] = {}
+    sums: dict[int, list[int]] = {}
     for row in facts:
         key = row[index]
-        if key is not None:
-            groups.setdefault(key, []).append(row)
-    # Summed column by column in C (zip, sum): a million tickets' month is thousands of rows.
-    return {
-        int(key): Counts(*map(sum, list(zip(*rows, strict=True))[5:]))
-        for key, rows in groups.items()
-    }
+        if key is None:
+            continue
+        totals = sums.setdefault(int(key), [0] * (len(row) - 5))
+        for position, value in enumerate(row[5:]):
+            totals[position] += int(value)
+    return {key: Counts(*totals) for key, totals in sums.items()}
 
 
 def unit_counts(
