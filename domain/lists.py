@@ -99,26 +99,29 @@ def _kind_text(value: str | None) -> str:
     return value or ""
 
 
-def _households(session: Session, where: Sequence[Any]) -> dict[int, set[str]]:
-    """The households following each ticket that `where` selects (its reporter and the
-    neighbours who reported it). A household is the building and the flat a resident gave
-    ("2-301", spaces and case ignored), else the resident alone; the key is made in SQL.
-    Joined from the tickets, so that the followers are found by their key (an IN subquery let
-    PostgreSQL scan every follower)."""
-    flat = func.upper(func.replace(func.coalesce(col(Person.unit), ""), " ", ""))
-    home = case(
+def _home(person: Any) -> Any:
+    """A household's key, in SQL: the building and the flat a resident gave ("2-301", spaces
+    and case ignored), else the resident alone."""
+    flat = func.upper(func.replace(func.coalesce(person.unit, ""), " ", ""))
+    return case(
         (
-            and_(col(Person.building_id).is_not(None), flat != ""),
-            "home:" + cast(col(Person.building_id), String) + ":" + flat,
+            and_(person.building_id.is_not(None), flat != ""),
+            "home:" + cast(person.building_id, String) + ":" + flat,
         ),
-        else_="person:" + cast(col(Person.id), String),
+        else_="person:" + cast(person.id, String),
     )
+
+
+def _households(session: Session, where: Sequence[Any]) -> dict[int, set[str]]:
+    """The households following each ticket that `where` selects and more than one household
+    reported (a ticket reported once is followed by its reporter alone, whose household the
+    list reads with the ticket). Joined from those few tickets to their followers by key."""
     rows = session.execute(
-        sa_select(col(TicketFollower.ticket_id), home)
+        sa_select(col(TicketFollower.ticket_id), _home(Person))
         .select_from(Ticket)
         .join(TicketFollower, col(TicketFollower.ticket_id) == col(Ticket.id))
         .join(Person, col(Person.id) == col(TicketFollower.person_id))
-        .where(*where)
+        .where(*where, col(Ticket.households) > 1)
     ).all()
     homes: dict[int, set[str]] = {}
     for ticket_id, household in rows:
@@ -199,39 +202,48 @@ def problems(
         where.append(col(Ticket.opened_at) >= utc(opened_since))
     if opened_before is not None:
         where.append(col(Ticket.opened_at) < utc(opened_before))
+    reporter = aliased(Person)
     rows = session.execute(
         _placed(
-            sa_select(*_BRIEF, col(Community.name), col(Compound.name), col(Building.name), _kind())
+            sa_select(
+                *_BRIEF,
+                col(Community.name),
+                col(Compound.name),
+                col(Building.name),
+                _kind(),
+                _home(reporter),
+            )
         )
+        .join(reporter, col(reporter.id) == col(Ticket.reporter_id))
         .where(*where)
         .order_by(col(Ticket.opened_at), col(Ticket.id))
     ).all()
     homes = _households(session, where)
-    groups: dict[tuple[str, str, str, str], list[tuple[Brief, str]]] = {}
+    groups: dict[tuple[str, str, str, str], list[tuple[Brief, str, str]]] = {}
     for row in rows:
         ticket: Brief = row
         community, compound, building = row[8], row[9], row[10]
-        kind = _kind_text(row[11])
+        kind, reporter_home = _kind_text(row[11]), row[12]
         key = (community, compound or "", ticket.category, kind)
-        groups.setdefault(key, []).append((ticket, building or ""))
+        groups.setdefault(key, []).append((ticket, building or "", reporter_home))
     found = []
     for (community, compound, category, kind), members in groups.items():
         households: set[str] = set()
-        for ticket, _ in members:
-            households |= homes.get(ticket.id or 0, set())
+        for ticket, _, reporter_home in members:
+            households |= homes.get(ticket.id or 0, {reporter_home})
         oldest = members[0][0]
         found.append(
             Problem(
                 community=community,
                 compound=compound,
-                buildings=tuple(sorted({b for _, b in members if b}, key=_natural)),
+                buildings=tuple(sorted({b for _, b, _ in members if b}, key=_natural)),
                 category=category,
                 kind=kind,
-                tickets=tuple(t.number for t, _ in members),
+                tickets=tuple(t.number for t, _, _ in members),
                 households=len(households) or len(members),
                 oldest=aware(oldest.opened_at),
                 example=shown(oldest.text, staff, SNIPPET),
-                overdue=sum(1 for t, _ in members if is_overdue(t, now)),
+                overdue=sum(1 for t, _, _ in members if is_overdue(t, now)),
             )
         )
     found.sort(key=lambda p: (-p.households, -len(p.tickets), p.oldest))
