@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -30,7 +31,7 @@ log = logging.getLogger("linli")
 COMMANDS = (
     "start", "report", "my", "tickets", "ticket", "hot", "stats", "held", "notices", "notice",
     "propose", "topics", "topic", "vote", "comment", "dhelp",
-    "language", "help", "cancel",
+    "language", "help", "cancel", "publish", "selection",
 )  # fmt: skip
 
 
@@ -54,6 +55,26 @@ class App:
         return {"default": menu["zh_Hans"], "zh": menu["zh_Hans"], "en": menu["en"]}
 
 
+def services(
+    settings: Settings, engine: Engine, clock: Clock, tz: ZoneInfo, classifier: Classifier
+) -> dict[str, Any]:
+    """What handlers may name as parameters, from the settings (the service and the tests'
+    in-process harness build the dispatcher with exactly these)."""
+    return {
+        "engine": engine,
+        "clock": clock,
+        "policy": settings.deadlines.policy(),
+        "tz": tz,
+        "classifier": classifier,
+        "categories": tuple(c for c in classifier.categories if c != "none"),
+        "emergency": EmergencyRouting(settings.emergency_department),
+        "same_problem": settings.same_problem.policy(),
+        "flood": settings.flood.policy(),
+        "weights": settings.selection.weights(),
+        "shortlist_size": settings.selection.shortlist,
+    }
+
+
 def build(settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None) -> App:
     tz = ZoneInfo(settings.timezone)
     clock = clock or SystemClock()
@@ -64,25 +85,21 @@ def build(settings: Settings, *, clock: Clock | None = None, engine: Engine | No
         places = [c.name for c in session.exec(select(Community))]
         places += [c.name for c in session.exec(select(Compound))]
     classifier = Classifier.load(settings.rules_file, place_names=places)
-    policy = settings.deadlines.policy()
-    emergency = EmergencyRouting(settings.emergency_department)
-    same_problem = settings.same_problem.policy()
-    flood = settings.flood.policy()
-    dispatcher = build_dispatcher(
-        texts,
-        engine=engine,
-        clock=clock,
-        policy=policy,
-        tz=tz,
-        classifier=classifier,
-        categories=tuple(c for c in classifier.categories if c != "none"),
-        emergency=emergency,
-        same_problem=same_problem,
-        flood=flood,
-    )
+    deps = services(settings, engine, clock, tz, classifier)
+    dispatcher = build_dispatcher(texts, **deps)
     workers = 1 if engine.dialect.name == "sqlite" else 4
     core = Core(dispatcher, delivery=None, workers=workers)
-    jobs = Jobs(engine, clock, policy, tz, texts, classifier, emergency, same_problem, flood)
+    jobs = Jobs(
+        engine,
+        clock,
+        deps["policy"],
+        tz,
+        texts,
+        classifier,
+        deps["emergency"],
+        deps["same_problem"],
+        deps["flood"],
+    )
     jobs.retention = settings.retention.policy()
     return App(settings, engine, clock, tz, texts, classifier, core, jobs)
 
@@ -118,10 +135,17 @@ async def serve(app: App, *, stop: asyncio.Event | None = None, clock_jobs: bool
         sweep_seconds=settings.sweep_seconds,
         digest_at=settings.digest_time,
     )
+    from bot.scheduler_figures import add_rhythm_jobs  # the pack reminder, the weekly posting
+
+    add_rhythm_jobs(scheduler, app)
     if clock_jobs:
         scheduler.start()
     polling: asyncio.Task[None] | None = None
+    from web.server import start_web  # Open311 (and the console) on LINLI_WEB_PORT
+
     try:
+        if (site := await start_web(app)) is not None:
+            runners.append(site)
         if settings.webhook.url and settings.telegram.token:
             hook, url = settings.webhook, settings.webhook.url
             secret = hook.secret.get_secret_value() if hook.secret else None

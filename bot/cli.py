@@ -10,6 +10,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
@@ -41,8 +42,12 @@ from storage.models import (
 )
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from aiogram import Bot
     from aiogram.types import WebhookInfo
+
+    from domain.figures import Month
 
 T = TypeVar("T")
 
@@ -574,6 +579,220 @@ def person_erase(ref: str, yes: bool) -> None:
         done = erase(session, found, SystemClock().now())
         session.commit()
     click.echo(f"erased person {found.id}: {done}")
+
+
+# --- the monthly joint meeting: exports, the meeting pack, Open311 clients (issue 12) ---------
+
+
+def _label(lang: str) -> Callable[..., str]:
+    """Texts of the catalogues in one language, as exports and the pack want them."""
+    from zoneinfo import ZoneInfo
+
+    import locales
+    from handlers.i18n import LANGUAGES, Texts
+
+    if lang not in LANGUAGES:
+        raise click.ClickException(f"language is one of {', '.join(LANGUAGES)}")
+    texts = Texts.load(locales.DIRECTORY, ZoneInfo(Settings().timezone))
+    return lambda key, **params: texts.get(lang, key, **params)
+
+
+def _month(text: str | None, tz: ZoneInfo) -> Month:
+    from domain.figures import Month
+
+    try:
+        return Month.parse(text) if text else Month.of(SystemClock().now(), tz).previous()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _community(session: Session, code: str | None) -> Community | None:
+    if not code:
+        return None
+    found = session.exec(select(Community).where(Community.code == code.upper())).first()
+    if found is None:
+        raise click.ClickException(f"no community {code!r}")
+    return found
+
+
+@main.command("export")
+@click.argument(
+    "what", type=click.Choice(["tickets", "rates", "problems", "resolutions", "services"])
+)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--month", help="YYYY-MM (rates, resolutions; tickets opened that month)")
+@click.option("--community", help="community code, e.g. TD")
+@click.option("--grid", help="grid code (tickets)")
+@click.option("--category", help="category code (tickets)")
+@click.option("--urgency", type=click.Choice(["emergency", "key", "routine"]))
+@click.option("--state", type=click.Choice(["open", "in_progress", "resolved", "closed"]))
+@click.option("--overdue", is_flag=True, help="only tickets past their deadline")
+@click.option("--text", default="", help="words in the report or the number (tickets)")
+@click.option("--lang", default="zh_Hans", help="zh_Hans or en")
+@click.option("--unmasked", is_flag=True, help="reports as written (staff only; masked otherwise)")
+def export_command(
+    what: str,
+    fmt: str,
+    output: Path,
+    month: str | None,
+    community: str | None,
+    grid: str | None,
+    category: str | None,
+    urgency: str | None,
+    state: str | None,
+    overdue: bool,
+    text: str,
+    lang: str,
+    unmasked: bool,
+) -> None:
+    """Write tickets, the month's rates or one of the three lists as XLSX or CSV."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import true
+
+    from domain import exports, lists
+    from domain.figures import Scope, month_figures
+    from storage import servicefile
+
+    settings = Settings()
+    tz = ZoneInfo(settings.timezone)
+    label = _label(lang)
+    now = SystemClock().now()
+    with _database() as session:
+        place = _community(session, community)
+        scope = Scope(community_id=place.id if place else None)
+        if what == "tickets":
+            grid_row = orgfile.resolve_scope(session, f"grid:{grid}")[1] if grid else None
+            chosen = _month(month, tz) if month else None
+            flt = lists.TicketFilter(
+                community=scope.community_id,
+                grid=grid_row,
+                category=category,
+                urgency=urgency,
+                state=state,
+                overdue=overdue,
+                opened_from=chosen.first_day() if chosen else None,
+                opened_to=(chosen.next().first_day() - timedelta(days=1)) if chosen else None,
+                text=text,
+            )
+            rows = lists.ticket_page(
+                session, flt, true(), tz, now, staff=unmasked, per_page=0, snippet=None
+            ).rows
+            table = exports.tickets_table(rows)
+        elif what == "rates":
+            figures = month_figures(session, _month(month, tz), tz, scope, now)
+            table = exports.rates_table(figures, english=lang == "en")
+        elif what == "problems":
+            table = exports.problems_table(lists.problems(session, scope, staff=unmasked, now=now))
+        elif what == "resolutions":
+            table = exports.resolutions_table(
+                lists.resolutions(session, scope, _month(month, tz), tz, staff=unmasked)
+            )
+        else:
+            try:
+                catalogue = servicefile.read(settings.services_file or servicefile.SAMPLE)
+            except servicefile.ServiceFileError as error:
+                raise click.ClickException(str(error)) from None
+            names = {c.code: c.name for c in session.exec(select(Community))}
+            table = exports.services_table(
+                [
+                    (names.get(code, code), service)
+                    for code, services in catalogue.communities.items()
+                    if place is None or code == place.code
+                    for service in services
+                ],
+                english=lang == "en",
+            )
+    output.write_bytes(exports.write([table], fmt, label, tz))
+    click.echo(f"{len(table.rows)} rows written to {output}", err=True)
+
+
+@main.command("pack")
+@click.option("--month", help="YYYY-MM (default: last month)")
+@click.option("--community", help="community code; the whole sub-district when left out")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    help="a .xlsx file (the page goes beside it as .html) or a directory",
+)
+@click.option("--lang", default="zh_Hans", help="zh_Hans or en")
+def pack_command(month: str | None, community: str | None, output: Path, lang: str) -> None:
+    """The monthly joint meeting's pack: an XLSX workbook and a printable HTML page."""
+    from zoneinfo import ZoneInfo
+
+    from domain import pack
+
+    settings = Settings()
+    tz = ZoneInfo(settings.timezone)
+    label = _label(lang)
+    chosen = _month(month, tz)
+    with _database() as session:
+        built = pack.build(
+            session,
+            chosen,
+            tz,
+            SystemClock().now(),
+            _community(session, community),
+            settings.selection.weights(),
+            settings.selection.shortlist,
+        )
+    target = output / f"{built.slug()}.xlsx" if output.is_dir() else output.with_suffix(".xlsx")
+    target.write_bytes(pack.workbook(built, label, english=lang == "en"))
+    target.with_suffix(".html").write_text(pack.page(built, label, lang), encoding="utf-8")
+    click.echo(f"{target} and {target.with_suffix('.html')}")
+
+
+@main.group("open311")
+def open311_group() -> None:
+    """Open311 GeoReport v2 (served at /open311/v2/ when LINLI_WEB_PORT is set)."""
+
+
+@open311_group.group("key")
+def open311_key() -> None:
+    """API keys of the systems allowed to file reports (the city's 12345 platform …)."""
+
+
+@open311_key.command("add")
+@click.argument("name")
+def open311_key_add(name: str) -> None:
+    """Make a key for client NAME; it is shown once (only its hash is kept)."""
+    from domain import open311
+
+    with _database() as session:
+        try:
+            _, key = open311.add_client(session, name, SystemClock().now())
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+    click.echo(key)
+    click.echo(f"API key of {name!r}: keep it now, it cannot be shown again", err=True)
+
+
+@open311_key.command("list")
+def open311_key_list() -> None:
+    """Clients, when their key was made, and whether it was revoked."""
+    from domain import open311
+
+    with _database() as session:
+        for client in open311.clients(session):
+            revoked = f"revoked {client.revoked_at:%Y-%m-%d}" if client.revoked_at else "active"
+            click.echo(f"{client.name}  made {client.created_at:%Y-%m-%d}  {revoked}")
+
+
+@open311_key.command("revoke")
+@click.argument("name")
+def open311_key_revoke(name: str) -> None:
+    """Revoke client NAME's key: its requests are refused from now on."""
+    from domain import open311
+
+    with _database() as session:
+        if not open311.revoke_client(session, name, SystemClock().now()):
+            raise click.ClickException(f"no active client named {name!r}")
+        session.commit()
+    click.echo(f"key of {name!r} revoked")
 
 
 def _attach_nlp() -> None:

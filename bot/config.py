@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.config_figures import MeetingSettings, PublishSettings, SelectionSettings, WebSettings
 from domain.flood import FloodPolicy
 from domain.policy import DeadlinePolicy, Window
 from domain.retention import RetentionPolicy
@@ -163,6 +164,11 @@ class Settings(BaseSettings):
     flood: FloodSettings = Field(default_factory=FloodSettings)
     simulator: SimulatorSettings = Field(default_factory=SimulatorSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    services_file: Path | None = None  # the service list 服务清单 (storage/servicefile.py)
+    meeting: MeetingSettings = Field(default_factory=MeetingSettings)
+    publishing: PublishSettings = Field(default_factory=PublishSettings)
+    selection: SelectionSettings = Field(default_factory=SelectionSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     def for_run(self) -> Settings:
         """What `linli run` serves with. Production refuses a missing token, a webhook without

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import deliberation, held, notices, report, start, tickets, triage
+from handlers import (
+    deliberation,
+    held,
+    notices,
+    publishing,
+    report,
+    selection,
+    start,
+    tickets,
+    triage,
+)
 from handlers.dispatch import Dispatcher, Middleware, Router
 from handlers.i18n import Texts
 from handlers.middlewares import Throttle, dedup, errors, identity, language, services, unit_of_work
@@ -16,6 +26,8 @@ ROUTERS: list[Router] = [
     notices.router,
     deliberation.router,
     held.router,
+    publishing.router,
+    selection.router,
     report.router,
 ]
 

@@ -96,7 +96,8 @@ Keyboard = tuple[tuple[Button, ...], ...]
 
 @dataclass(frozen=True)
 class Send:
-    """Send a new message (with a photo when `photo` is a file id, a file when `document` is).
+    """Send a new message (with a photo when `photo` is a file id, a file when `document` is,
+    a file from this machine when `upload` is its path: the meeting pack).
 
     `key` names the message in the outbox so that later Edits and Pins can refer to it before
     Telegram has given it an id; `bulk` marks broadcast traffic (notices), which yields to
@@ -111,6 +112,7 @@ class Send:
     document: str | None = None
     key: str | None = None
     bulk: bool = False
+    upload: str | None = None  # a local file's path, sent as a document upload
 
 
 @dataclass(frozen=True)

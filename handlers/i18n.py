@@ -2,11 +2,24 @@
 
 Catalogues are read with Babel straight from the .po files (no compile step, nothing binary in
 the repository). zh_Hans is the default language; en is complete.
+
+Plurals are gettext's: an entry with `msgid_plural` has one `msgstr[n]` per plural form of its
+language (English two, Chinese one), chosen by the language's plural rule as Babel knows it
+(the catalogue's Plural-Forms header, else CLDR's). Since message ids here are keys, the
+entry's `msgid_plural` names the parameter whose number picks the form:
+
+    msgid "ticket-card"
+    msgid_plural "households"
+    msgstr[0] "… ({households} household reported it)"
+    msgstr[1] "… ({households} households reported it)"
+
+A text with two numbers in it takes each as a plural text of its own (`t("n-tickets", count=3)`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gettext
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +32,7 @@ from babel.messages.pofile import read_po
 from handlers.events import Button, Keyboard, T
 
 LANGUAGES = ("zh_Hans", "en")
+Plural = tuple[str, tuple[str, ...]]  # the parameter that picks the form, and the forms
 DEFAULT_LANGUAGE = "zh_Hans"
 _DATE_PATTERNS = {"zh_Hans": "M月d日 HH:mm", "en": "MMM d, HH:mm"}
 
@@ -37,32 +51,62 @@ def pick_language(chosen: str | None, telegram_code: str | None) -> str:
 class Texts:
     """All catalogues, loaded once; renders keys and lazy texts in a language."""
 
-    def __init__(self, catalogues: Mapping[str, Mapping[str, str]], tz: ZoneInfo):
-        self.catalogues = catalogues
+    def __init__(
+        self,
+        catalogues: Mapping[str, Mapping[str, str]],
+        tz: ZoneInfo,
+        plurals: Mapping[str, Mapping[str, Plural]] | None = None,
+        rules: Mapping[str, Callable[[int], int]] | None = None,
+    ):
+        self.catalogues = catalogues  # key → text (a plural entry: its last, "other" form)
+        self.plurals = plurals or {}  # key → (parameter, forms) for entries with plural forms
         self.tz = tz
         self._locales = {lang: Locale.parse(lang) for lang in catalogues}
+        self._rules = dict(rules or {})
 
     @classmethod
     def load(cls, directory: Path, tz: ZoneInfo) -> Texts:
         catalogues: dict[str, dict[str, str]] = {}
+        plurals: dict[str, dict[str, Plural]] = {}
+        rules: dict[str, Callable[[int], int]] = {}
         for lang in LANGUAGES:
             merged: dict[str, str] = {}
+            forms: dict[str, Plural] = {}
             for po in sorted((directory / lang / "LC_MESSAGES").glob("*.po")):
                 with po.open("rb") as handle:
-                    for message in read_po(handle, locale=lang):
-                        if message.id and message.string and isinstance(message.id, str):
-                            merged[message.id] = str(message.string)
-            catalogues[lang] = merged
-        return cls(catalogues, tz)
+                    catalogue = read_po(handle, locale=lang)
+                rules[lang] = gettext.c2py(catalogue.plural_expr)
+                for message in catalogue:
+                    if not message.id or not message.string:
+                        continue
+                    if isinstance(message.id, str):
+                        merged[message.id] = str(message.string)
+                        continue
+                    key, selector = (str(part) for part in message.id[:2])
+                    strings = tuple(str(form) for form in message.string)
+                    merged[key] = strings[-1]
+                    forms[key] = (selector, strings)
+            catalogues[lang], plurals[lang] = merged, forms
+        return cls(catalogues, tz, plurals, rules)
+
+    def plural_form(self, lang: str, n: int) -> int:
+        """Which of a language's plural forms a number takes (gettext's index)."""
+        rule = self._rules.get(lang)
+        return rule(abs(n)) if rule else 0
 
     def keys(self, lang: str) -> set[str]:
         return set(self.catalogues.get(lang, {}))
 
     def get(self, lang: str, key: str, **params: Any) -> str:
         """The text for `key`; parameters may themselves be lazy texts or datetimes."""
-        template = self.catalogues.get(lang, {}).get(key)
-        if template is None:
-            template = self.catalogues[DEFAULT_LANGUAGE].get(key, key)
+        lang_of_text = lang if key in self.catalogues.get(lang, {}) else DEFAULT_LANGUAGE
+        template = self.catalogues.get(lang_of_text, {}).get(key, key)
+        plural = self.plurals.get(lang_of_text, {}).get(key)
+        if plural is not None:
+            selector, forms = plural
+            count = params.get(selector)
+            if isinstance(count, int) and not isinstance(count, bool):
+                template = forms[min(self.plural_form(lang_of_text, count), len(forms) - 1)]
         if not params:
             return template
         return template.format_map({k: self._value(lang, v) for k, v in params.items()})

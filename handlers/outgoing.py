@@ -53,7 +53,7 @@ def row_for(effect: Queued, now: datetime) -> OutboxMessage:
     """The outbox row that will carry out `effect`."""
     if isinstance(effect, Send):
         payload: dict[str, Any] = {"text": effect.text, "buttons": _buttons(effect.buttons)}
-        for name in ("photo", "document", "reply_to"):
+        for name in ("photo", "document", "reply_to", "upload"):
             if getattr(effect, name) is not None:
                 payload[name] = getattr(effect, name)
         return OutboxMessage(
@@ -96,6 +96,7 @@ def effect_of(row: OutboxMessage, message_id: int | None = None) -> Queued:
             photo=p.get("photo"),
             reply_to=p.get("reply_to"),
             document=p.get("document"),
+            upload=p.get("upload"),
             key=row.key,
             bulk=row.priority >= Priority.BULK,
         )

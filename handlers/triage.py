@@ -5,22 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from domain.access import Access, Do, Who
 from domain.clock import Clock
-from domain.insights import Rates, frequent_problems, rates
+from domain.figures import Month, Scope, month_figures, visible
+from domain.lists import problems
 from domain.same_problem import SameProblemPolicy
 from domain.tickets import TicketDesk
-from handlers import arguments
+from handlers import arguments, figures_view
 from handlers.callbacks import Callback, Ref, Version
 from handlers.dispatch import Router
 from handlers.events import Button, Message, t
 from handlers.notify import Notifier
 from handlers.replies import Replies
 from handlers.reporting import Classifier
-from handlers.views import TicketId, category
+from handlers.views import TicketId
 from storage.models import Person, Report, Ticket
 
 router = Router("triage")
@@ -126,50 +128,41 @@ def split_pick(
 
 
 @router.command("stats", private_only=True, may=Do.FIGURES)
-def stats(who: Who, replies: Replies, session: Session, clock: Clock) -> None:
-    """The last 30 days' response, resolution and satisfaction rates, for the monthly meeting."""
-    since = clock.now() - timedelta(days=30)
-    rows = rates(session, since, who.overseen())
-    if not rows:
-        replies.reply(t("stats-none"))
+def stats(
+    event: Message, who: Who, replies: Replies, session: Session, clock: Clock, tz: ZoneInfo
+) -> None:
+    """A month's response, resolution and satisfaction rates per community (/stats 2026-11)."""
+    try:
+        month = Month.parse(event.args) if event.args.strip() else Month.of(clock.now(), tz)
+    except ValueError:
+        replies.reply(t("stats-usage"))
         return
-    lines = "\n".join(
-        replies.render(
-            t(
-                "stats-line",
-                community=row.community,
-                opened=row.opened,
-                response=Rates.share(row.responded_in_time, row.opened),
-                resolution=Rates.share(row.resolved, row.opened),
-                satisfaction=Rates.share(row.satisfied, row.rated),
-                rated=row.rated,
-            )
-        )
-        for row in rows
+    scope = Scope(seen=visible(list(who.grants)))
+    rows = month_figures(session, month, tz, scope, clock.now(), ("community",)).units["community"]
+    if not rows:
+        replies.reply(t("stats-none", month=str(month)))
+        return
+    lines = "\n".join(replies.render(figures_view.rates_line(row, row.name)) for row in rows)
+    replies.reply(
+        t("stats-list", month=str(month), lines=lines, definitions=figures_view.definitions())
     )
-    replies.reply(t("stats-list", since=since, lines=lines))
 
 
 @router.command("hot", private_only=True, may=Do.FIGURES)
 def hot(who: Who, replies: Replies, session: Session, clock: Clock) -> None:
     """The week's most frequent problems in the places this staff member oversees."""
     since = clock.now() - timedelta(days=7)
-    rows = frequent_problems(session, since, who.overseen())
+    rows = problems(
+        session,
+        Scope(seen=visible(list(who.grants))),
+        staff=True,
+        now=clock.now(),
+        opened_since=since,
+        open_only=False,
+        limit=10,
+    )
     if not rows:
         replies.reply(t("hot-none"))
         return
-    lines = "\n".join(
-        replies.render(
-            t(
-                "hot-line",
-                rank=rank,
-                community=row.community,
-                compound=row.compound,
-                category=category(row.category),
-                tickets=row.tickets,
-                households=row.households,
-            )
-        )
-        for rank, row in enumerate(rows, start=1)
-    )
+    lines = "\n".join(replies.render(line) for line in figures_view.problem_lines(rows))
     replies.reply(t("hot-list", since=since, lines=lines))

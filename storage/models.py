@@ -209,6 +209,7 @@ class Ticket(SQLModel, table=True):
     rating: str | None = None
     resolution: str = ""
     households: int = 1  # how many residents reported the same problem
+    outcome: str | None = None  # closed without a fix: "answered" | "not_a_problem" (counted apart)
     version: int = 1  # bumped on every change: stale buttons are refused
 
 

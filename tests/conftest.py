@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 from domain.clock import ManualClock
 from storage import (  # noqa: F401  (every table registered: the PostgreSQL reset drops them all)
     models_deliberation,
+    models_figures,
     models_notices,
     models_outbox,
     models_privacy,

@@ -21,6 +21,7 @@ from aiogram.exceptions import (
 from aiogram.types import (
     BotCommand,
     CallbackQuery,
+    FSInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
@@ -140,10 +141,10 @@ class AiogramSender:
                     caption=effect.text[:1024],
                     reply_markup=_markup(effect.buttons),
                 )
-            elif effect.document:
+            elif effect.document or effect.upload:
                 sent = await self.bot.send_document(
                     effect.chat_id,
-                    effect.document,
+                    FSInputFile(effect.upload) if effect.upload else effect.document or "",
                     caption=effect.text[:1024],
                     reply_markup=_markup(effect.buttons),
                 )

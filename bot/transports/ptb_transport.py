@@ -20,6 +20,7 @@ import logging
 import os
 import secrets
 from datetime import timedelta
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeAlias
 
@@ -237,10 +238,10 @@ class PtbSender:
                     caption=effect.text[:1024],
                     reply_markup=_markup(effect.buttons),
                 )
-            elif effect.document:
+            elif effect.document or effect.upload:
                 sent = await self.bot.send_document(
                     effect.chat_id,
-                    effect.document,
+                    Path(effect.upload) if effect.upload else effect.document or "",
                     caption=effect.text[:1024],
                     reply_markup=_markup(effect.buttons),
                 )

@@ -8,8 +8,9 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from storage import (  # noqa: F401  (deliberation, outbox, notices, redaction)
+from storage import (  # noqa: F401  (deliberation, outbox, notices, redaction, figures)
     models_deliberation,
+    models_figures,
     models_notices,
     models_outbox,
     models_privacy,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from domain.figures import Figures, Month, Scope, month_figures
 from domain.tickets import TicketDesk
 from storage import orgfile
 from storage.models import Person, Report, Ticket
@@ -44,3 +47,9 @@ def open_ticket(
     session.add(report)
     session.flush()
     return desk.open(report, who, orgfile.resolve_building(session, home), judged).ticket
+
+
+def figures(session: Session, at: datetime) -> Figures:
+    """The month's three rates for every unit, as they stand at `at` (Asia/Shanghai months)."""
+    tz = ZoneInfo("Asia/Shanghai")
+    return month_figures(session, Month.of(at, tz), tz, Scope(), at)

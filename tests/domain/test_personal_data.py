@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from domain import insights
 from domain.clock import ManualClock
 from domain.personal_data import erase, export
 from domain.tickets import TicketDesk
@@ -19,7 +18,7 @@ from storage.models_deliberation import Evaluation, Household, Owner, Topic, Top
 from storage.models_notices import Notice, NoticeAck
 from storage.models_outbox import OutboxMessage, OutboxState
 from storage.models_privacy import Redaction
-from tests.domain.helpers import open_ticket, person
+from tests.domain.helpers import figures, open_ticket, person
 from tests.domain.test_retention import PHONE, closed_ticket
 
 NEIGHBOUR_TEXT = "2栋水管爆了，刘邻居家"
@@ -137,7 +136,7 @@ def test_erase_removes_the_person_and_keeps_the_counts(
 ) -> None:
     world = World(session, desk, clock)
     since = clock.now() - timedelta(days=1)
-    before = insights.rates(session, since, None)
+    before = figures(session, since)
     acks = len(session.exec(select(NoticeAck)).all())
 
     done = erase(session, world.r1, clock.now())
@@ -168,7 +167,7 @@ def test_erase_removes_the_person_and_keeps_the_counts(
     assert [e.comment for e in session.exec(select(Evaluation))] == [""]
     assert [(o.name, o.telegram_id) for o in session.exec(select(Owner))] == [("陈居民", None)]
     assert len(session.exec(select(NoticeAck)).all()) == acks
-    assert insights.rates(session, since, None) == before
+    assert figures(session, since) == before
     assert session.get_one(Ticket, world.other.id).text == NEIGHBOUR_TEXT  # r2's is theirs
     assert session.get_one(Redaction, ("person", world.r1.id)).action == "erased"
     left = json.dumps(export(session, gone, clock.now()), ensure_ascii=False)

@@ -6,14 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from domain import insights
 from domain.clock import ManualClock
 from domain.retention import Retained, RetentionPolicy, apply
 from domain.tickets import TicketDesk
 from storage.models import ProcessedUpdate, Report, Ticket, TicketEvent, TicketState
 from storage.models_outbox import OutboxMessage, OutboxState
 from storage.models_privacy import Redaction
-from tests.domain.helpers import open_ticket, person
+from tests.domain.helpers import figures, open_ticket, person
 
 PHONE, MASKED = "13812345678", "138****5678"
 WORKER_PHONE = "13900001111"
@@ -58,7 +57,7 @@ def test_closed_texts_are_masked_and_statistics_kept(
 ) -> None:
     ticket = closed_ticket(session, desk)
     since = clock.now() - timedelta(days=1)
-    before = insights.rates(session, since, None)
+    before = figures(session, since)
     kept = (ticket.number, ticket.category, ticket.urgency, ticket.rating, ticket.closed_at)
     clock.advance(timedelta(days=181))
 
@@ -76,7 +75,7 @@ def test_closed_texts_are_masked_and_statistics_kept(
     assert ticket.photo_file_id == "photo-of-the-stairs"  # masking keeps the evidence
     assert (ticket.number, ticket.category, ticket.urgency, ticket.rating) == kept[:4]
     assert ticket.closed_at is not None
-    assert insights.rates(session, since, None) == before
+    assert figures(session, since) == before
     assert session.get_one(Redaction, ("ticket", ticket.id)).action == "masked"
     assert apply(session, clock.now(), MASK) == Retained()  # a second run finds nothing new
 
@@ -86,7 +85,7 @@ def test_remove_takes_texts_notes_and_photos(
 ) -> None:
     ticket = closed_ticket(session, desk)
     since = clock.now() - timedelta(days=1)
-    before = insights.rates(session, since, None)
+    before = figures(session, since)
     clock.advance(timedelta(days=181))
     apply(session, clock.now(), MASK)  # masked first; the stricter rule still applies later
     session.commit()
@@ -106,7 +105,7 @@ def test_remove_takes_texts_notes_and_photos(
         "closed",
         "satisfied",
     )
-    assert insights.rates(session, since, None) == before
+    assert figures(session, since) == before
     assert apply(session, clock.now(), MASK) == Retained()  # removed is never "un-masked"
 
 

@@ -95,7 +95,7 @@ async def test_the_weekly_hot_list_ranks_by_households(world: World) -> None:
     await world.say("r2", "3号楼楼道灯坏了")
     await world.say("r3", "小区里的垃圾没人清运")
     listing = await world.say("td-staff", "/hot")
-    assert "1. 铜都社区 铜都花园 · 公共设施维修：1 张工单，2 户" in listing[0]
+    assert "1. 铜都社区 铜都花园 · 公共设施维修·楼道灯：1 张工单，2 户" in listing[0]
     assert "西花苑" not in listing[0]  # another community's staff business
     everything = await world.say("centre", "/hot")
     assert "西花苑" in everything[0]

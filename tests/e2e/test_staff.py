@@ -61,9 +61,18 @@ async def test_the_monthly_figures_for_the_joint_meeting(world: World) -> None:
     await world.say("r2", "小区门口有人乱摆摊")  # still waiting to be accepted
     await world.say("r3", "楼下垃圾没人收")  # another community
     figures = await world.say("td-staff", "/stats")
-    assert "铜都社区：工单 2 张 · 响应率 50% · 解决率 50% · 满意率 100%（1 人评价）" in figures[0]
+    # r2's ticket still has time to be accepted and resolved: not counted against anyone yet
+    assert (
+        "铜都社区：2 张工单\n• 响应率 100%（1/1）\n• 解决率 100%（1/1）\n• 满意率 100%（1/1）"
+        in figures[0]
+    )
+    assert "2026-11" in figures[0] and "响应率 = 按时受理的工单" in figures[0]
     assert "西花苑" not in figures[0]
     everything = await world.say("centre", "/stats")
-    assert "西花苑社区：工单 1 张" in everything[0]
+    assert "西花苑社区：1 张工单" in everything[0]
+    october = await world.say("td-staff", "/stats 2026-10")
+    assert "2026-10 没有工单" in october[0]
+    wrong = await world.say("td-staff", "/stats next month")
+    assert "用法：/stats" in wrong[0]
     refused = await world.say("r1", "/stats")
     assert "没有这个权限" in refused[0]

@@ -15,15 +15,14 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 import locales
+from bot.app import services
+from bot.config import Settings
 from domain.clock import ManualClock
 from domain.flood import FloodPolicy
-from domain.policy import DEFAULT_POLICY
-from domain.same_problem import SameProblemPolicy
 from handlers.app import build_dispatcher
 from handlers.dispatch import Dispatcher
 from handlers.events import Answer, Chat, Message, Press, Sender
 from handlers.i18n import Texts
-from handlers.reporting import EmergencyRouting
 from nlp import Classifier
 from storage import orgfile
 from storage.db import make_engine
@@ -48,18 +47,8 @@ def dispatcher_for(
     engine: Engine, clock: ManualClock, classifier: Any, flood: FloodPolicy | None = None
 ) -> Dispatcher:
     """The dispatcher exactly as bot/app.py builds it."""
-    return build_dispatcher(
-        TEXTS,
-        engine=engine,
-        clock=clock,
-        policy=DEFAULT_POLICY,
-        tz=TZ,
-        classifier=classifier,
-        categories=tuple(c for c in classifier.categories if c != "none"),
-        emergency=EmergencyRouting(),
-        same_problem=SameProblemPolicy(),
-        flood=flood or FloodPolicy(),
-    )
+    deps = services(Settings(), engine, clock, TZ, classifier)
+    return build_dispatcher(TEXTS, **{**deps, "flood": flood or FloodPolicy()})
 
 
 class Bot:

@@ -31,16 +31,14 @@ from sqlalchemy import event as sa_event
 from sqlmodel import SQLModel, col, select
 
 import locales
+from bot.app import services
+from bot.config import Settings
 from domain.clock import ManualClock
-from domain.flood import FloodPolicy
-from domain.policy import DEFAULT_POLICY
-from domain.same_problem import SameProblemPolicy
 from handlers.app import build_dispatcher
 from handlers.dispatch import Dispatcher
 from handlers.events import Answer, Chat, Edit, Effect, Event, Message, Press, Send, Sender
 from handlers.i18n import Texts
 from handlers.middlewares import Throttle
-from handlers.reporting import EmergencyRouting
 from nlp import Classifier
 from storage.db import session as open_session
 from storage.models import Person
@@ -136,18 +134,9 @@ class Harness:
         self.engine = engine
         self.clock = clock
         self.texts = RecordingTexts(texts)
-        self.dispatcher: Dispatcher = build_dispatcher(
-            self.texts,
-            engine=engine,
-            clock=clock,
-            policy=DEFAULT_POLICY,  # the defaults a deployment starts with
-            tz=TZ,
-            classifier=classifier,
-            categories=tuple(c for c in classifier.categories if c != "none"),
-            emergency=EmergencyRouting(),
-            same_problem=SameProblemPolicy(),
-            flood=FloodPolicy(),
-        )
+        # the defaults a deployment starts with
+        deps = services(Settings(), engine, clock, TZ, classifier)
+        self.dispatcher: Dispatcher = build_dispatcher(self.texts, **deps)
         for middleware in self.dispatcher.middlewares:  # tests talk at machine speed
             if isinstance(middleware, Throttle):
                 middleware.limit = 10**9

@@ -202,6 +202,9 @@ CASES = [
     Case("/hot", say("/hot"), FIGURES, PRIVATE_ONLY),
     Case("/held", say("/held"), ("grid-worker", "grid-worker-other", *FIGURES), PRIVATE_ONLY),
     Case("/stats", say("/stats"), FIGURES, PRIVATE_ONLY),
+    Case("/publish", say("/publish"), FIGURES, PRIVATE_ONLY),
+    Case("/publish preview", say("/publish preview 1"), FIGURES, PRIVATE_ONLY),
+    Case("/selection", say("/selection"), FIGURES, PRIVATE_ONLY),
     Case(
         "/notice",
         say("/notice"),

@@ -28,10 +28,58 @@ def test_both_languages_have_the_same_keys() -> None:
     assert len(TEXTS.keys("en")) > 100
 
 
+def _forms(lang: str, key: str) -> tuple[str, ...]:
+    plural = TEXTS.plurals[lang].get(key)
+    return plural[1] if plural else (TEXTS.catalogues[lang][key],)
+
+
 @pytest.mark.parametrize("key", sorted(TEXTS.keys("zh_Hans")))
 def test_placeholders_agree(key: str) -> None:
-    zh, en = TEXTS.catalogues["zh_Hans"][key], TEXTS.catalogues["en"][key]
-    assert _fields(zh) == _fields(en), key
+    fields = {form: _fields(form) for lang in ("zh_Hans", "en") for form in _forms(lang, key)}
+    assert len(set(map(frozenset, fields.values()))) == 1, key
+
+
+def test_plural_entries_agree_and_have_every_form() -> None:
+    """A plural entry names the same count parameter in both languages, uses it, and has as
+    many forms as its language has (English two, Chinese one)."""
+    assert set(TEXTS.plurals["zh_Hans"]) == set(TEXTS.plurals["en"])
+    assert len(TEXTS.plurals["en"]) >= 20
+    for key, (selector, forms) in TEXTS.plurals["en"].items():
+        assert TEXTS.plurals["zh_Hans"][key][0] == selector, key
+        assert len(forms) == 2 and len(TEXTS.plurals["zh_Hans"][key][1]) == 1, key
+        assert selector in _fields(forms[-1]), key
+
+
+def test_english_counts_one_and_two() -> None:
+    """Regression: English said "1 tickets" and "(1 ratings)"."""
+    from handlers.events import t
+
+    def en(key: str, **params: object) -> str:
+        return TEXTS.render("en", t(key, **params))
+
+    assert en("n-tickets", count=1) == "1 ticket"
+    assert en("n-tickets", count=2) == "2 tickets"
+    assert en("n-tickets", count=0) == "0 tickets"
+    assert en("n-ratings", count=1) == "1 rating"
+    assert en("n-households", count=21) == "21 households"
+    line = en(
+        "hot-line",
+        rank=1,
+        compound="Tongdu Garden",
+        community="Tongdu",
+        what="lamps",
+        tickets=t("n-tickets", count=1),
+        households=t("n-households", count=2),
+    )
+    assert line == "1. Tongdu Garden, Tongdu · lamps: 1 ticket, 2 households"
+    card = {"number": "TD-1", "urgency": "", "category": "", "place": "", "text": ""}
+    card |= {"state": "open", "deadline": ""}
+    assert "(1 household reported it)" in en("ticket-card", households=1, **card)
+    assert "(2 households reported it)" in en("ticket-card", households=2, **card)
+    assert en("notice-reminded", count=1) == "Reminded 1 resident."
+    assert en("dl-topics", count=1, lines="").startswith("1 topic concerns you")
+    assert TEXTS.render("zh_Hans", t("n-tickets", count=1)) == "1 张工单"
+    assert TEXTS.render("zh_Hans", t("n-tickets", count=2)) == "2 张工单"
 
 
 def _keys_in_code() -> set[str]:
