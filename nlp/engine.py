@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nlp.emergency import EmergencyDetector
 from nlp.rules import DEFAULT_RULES, RulesFile, TermSet, load_rules
 from nlp.segment import add_words, cut, new_tokenizer
 from nlp.text import normalise
@@ -43,6 +44,10 @@ class Classification:
     others: tuple[str, ...]
     routing: str | None
     terms: frozenset[str]
+    # every emergency kind found, police first; ``emergency`` is the first of them
+    emergencies: tuple[str, ...] = ()
+    # danger is possible but not clear: advise calling if anyone is hurt or in danger
+    caution: bool = False
 
 
 # Evidence groups. A rule term votes for (group, name).
@@ -51,6 +56,7 @@ _REQUEST = "request_type"
 _URGENCY = "urgency"
 _EMERGENCY = "emergency"
 _NONE = "none"
+_SCENE = "scene"  # a word filling a part of an emergency scene (nlp.emergency)
 
 _BREAK = frozenset(" ,.!?;:，。！？；：~、\n\t\"'()[]（）")
 _PLACE_SUFFIX = "号楼"
@@ -91,6 +97,10 @@ class Classifier:
         self._add_terms(_URGENCY, "key", rules.urgency.key)
         for kind, em in rules.emergency.items():
             self._add_terms(_EMERGENCY, kind, em)
+        self._detector = EmergencyDetector(rules)
+        for word, part_ids in self._detector.words.items():
+            for pid in sorted(part_ids):
+                self._index.setdefault(word, []).append((_SCENE, str(pid), 1.0))
         self._synonyms = dict(rules.synonyms)
         self._phrases = {normalise(k): v for k, v in rules.phrases.items()}
         self._phrase_re = (
@@ -101,11 +111,11 @@ class Classifier:
         self._phrase_starts = frozenset(p[0] for p in self._phrases if p)
         mods = rules.modifiers
         self._negators = frozenset(mods.negators)
-        self._context = frozenset(mods.past) | frozenset(mods.hypothetical)
+        self._context = frozenset(mods.past) | frozenset(mods.hypothetical) | frozenset(mods.habitual)
         self._after = frozenset(mods.after)
         self._window = mods.window
-        self._modified = frozenset(mods.applies_to)
-        markers = [*mods.negators, *mods.past, *mods.hypothetical]
+        self._modified = frozenset(mods.applies_to) | {_SCENE}
+        markers = [*mods.negators, *mods.past, *mods.hypothetical, *mods.habitual]
         self._marker_re = (
             re.compile("|".join(re.escape(m) for m in sorted(markers, key=len, reverse=True)))
             if markers
@@ -117,7 +127,8 @@ class Classifier:
         self._match_cache: dict[tuple[str, float, str], Match] = {}
         self._sub_cache: dict[str, tuple[str, list[Entry]] | None] = {}
         words = [*self._index, *self._synonyms, *self._synonyms.values(), *mods.negators]
-        words += [*mods.past, *mods.hypothetical, *mods.after, *self._phrases.values()]
+        words += [*mods.past, *mods.hypothetical, *mods.habitual, *mods.after]
+        words += self._phrases.values()
         add_words(self._tok, words)
         self.add_place_names(place_names)
 
@@ -270,6 +281,7 @@ class Classifier:
         index = self._index
         modified = self._modified
         counts: dict[tuple[str, str, str, bool], list[float]] = {}
+        hits: dict[int, str] = {}  # scene part -> the live word that filled it
         prefixes = self._prefixes
         n = len(tokens)
         i = 0
@@ -305,6 +317,9 @@ class Classifier:
                             cancelled = self._cancelled(tokens, clauses, i, i + step)
                         if cancelled:
                             continue
+                    if group == _SCENE:
+                        hits.setdefault(int(name), term)
+                        continue
                     key = (group, name, term, False)
                     slot = counts.get(key)
                     if slot is None:
@@ -325,6 +340,8 @@ class Classifier:
                     counts[key] = [weight, 1.0]
                 else:
                     slot[1] += 1.0
+        for kind, words, weight in self._detector.scan(hits):
+            counts[(_EMERGENCY, kind, words, True)] = [weight, 1.0]
         return tokens, counts
 
     def _decide(
@@ -361,10 +378,8 @@ class Classifier:
         rt_scores = scores[_REQUEST]
         rt_cue = sum(v for v in rt_scores.values() if v > 0)
 
-        em = scores[_EMERGENCY]
-        kind = max(em, key=em.__getitem__) if em else None
-        if kind is not None and em[kind] < rules.emergency_threshold:
-            kind = None
+        kinds, caution = self._detector.decide(scores[_EMERGENCY])
+        kind = kinds[0] if kinds else None
         urg = scores[_URGENCY]
 
         none_score = scores[_NONE].get(_NONE, 0.0)
@@ -377,10 +392,16 @@ class Classifier:
             return self._none(tokens, matches, none_score, top)
 
         confidence = _confidence(cat, best, rules.unknown_score)
-        if kind is not None and (best is None or confidence < rules.threshold):
-            fallback_cat = rules.emergency[kind].category
-            if fallback_cat is not None:
-                best, confidence = fallback_cat, max(confidence, rules.threshold)
+        if kind is not None:
+            # an emergency's ticket goes where its kind belongs (safety for violence and fire),
+            # unless the text clearly names one of the kind's other categories
+            em_spec = rules.emergency[kind]
+            allowed = [c for c in em_spec.categories if cat.get(c, 0.0) > 0]
+            if allowed:
+                best = max(allowed, key=cat.__getitem__)
+                confidence = max(_confidence(cat, best, rules.unknown_score), rules.threshold)
+            elif em_spec.category is not None and best != em_spec.category:
+                best, confidence = em_spec.category, max(confidence, rules.threshold)
         urgent = kind is not None or urg.get("emergency", 0.0) >= rules.urgency.emergency.threshold
         others: tuple[str, ...] = ()
         if best is None or (confidence < rules.threshold and kind is None):
@@ -425,6 +446,8 @@ class Classifier:
             others=others,
             routing=spec.routing,
             terms=self._terms(tokens),
+            emergencies=kinds,
+            caution=caution,
         )
 
     def _none(
