@@ -63,7 +63,8 @@ _PLACE_SUFFIX = "号楼"
 _BUILDING = re.compile(r"(\d+)\s*(?:号楼|栋|幢|号楼栋)")
 _REQUEST_PRIOR = 1.25  # vote for a category's usual request type (wins over one weak cue)
 _EMERGENCY_PRIOR = 2.5  # vote for the emergency request type (help) in an emergency
-_NAMED = 1.5  # least evidence for "the text names this category" (an emergency's own ones)
+_PATTERN_LOOKBACK = 12  # characters a pattern's cancelling word may stand before it (same clause)
+_NAMED = 2.0  # least evidence for "the text names this category" (an emergency's own ones)
 
 Entry = tuple[str, str, float]  # (group, name, weight)
 
@@ -256,7 +257,7 @@ class Classifier:
     def _pattern_cancelled(self, norm: str, start: int) -> bool:
         if self._marker_re is None:
             return False
-        lo = max(0, start - 6)
+        lo = max(0, start - _PATTERN_LOOKBACK)
         for k in range(start - 1, lo - 1, -1):
             if norm[k] in _BREAK:
                 lo = k + 1
