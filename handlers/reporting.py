@@ -37,6 +37,7 @@ def _stored(result: Classification) -> dict[str, Any]:
         "request_type": result.request_type,
         "urgency": result.urgency,
         "emergency": result.emergency,
+        "emergencies": list(result.emergencies),
         "score": round(result.score, 3),
         "others": list(result.others),
         "terms": sorted(result.terms),
@@ -126,8 +127,11 @@ class Filing:
             self.session.add(report)
             answer(t("report-none"))
             return
-        if result.emergency:
-            answer(t(f"emergency-{result.emergency}"))
+        kinds = result.emergencies or ((result.emergency,) if result.emergency else ())
+        for kind in kinds:  # police first: violence with an injury gets 110 and 120
+            answer(t(f"emergency-{kind}"))
+        if result.caution:  # danger possible but not clear: say when to call, and why
+            answer(t("emergency-caution"))
         shared = find_open_ticket(
             self.session,
             building,

@@ -113,7 +113,9 @@ class Classifier:
         self._phrase_starts = frozenset(p[0] for p in self._phrases if p)
         mods = rules.modifiers
         self._negators = frozenset(mods.negators)
-        self._context = frozenset(mods.past) | frozenset(mods.hypothetical) | frozenset(mods.habitual)
+        self._context = (
+            frozenset(mods.past) | frozenset(mods.hypothetical) | frozenset(mods.habitual)
+        )
         self._after = frozenset(mods.after)
         self._window = mods.window
         self._modified = frozenset(mods.applies_to) | {_SCENE}
