@@ -17,7 +17,7 @@ import click
 from nlp.baseline import BaselineUnavailable, svm_predict
 from nlp.engine import Classifier
 from nlp.learn import learn_rules
-from nlp.metrics import evaluate
+from nlp.metrics import assess, evaluate
 from nlp.records import holdout_split, read_records, texts_and_labels
 from nlp.rules import RulesError
 from nlp.text import mask_pii
@@ -268,6 +268,35 @@ def evaluate_command(
         click.echo(report.format())
         if note:
             click.echo("\n" + note)
+
+
+@rules_group.command("check")
+@click.option("--rules", "rules_path", default=None, help="Rules file (default: built-in rules).")
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    help="CSV or JSON Lines with text, category, request_type, urgency and emergency "
+    "(kinds joined by ;) columns, and optionally group (e.g. nlp/data/heldout.csv).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def check_command(rules_path: str | None, input_path: str, as_json: bool) -> None:
+    """Category, request type and urgency accuracy, emergencies caught and false alarms."""
+    rows = _load_rows(input_path)
+    texts, _ = _columns(rows, "text", "category")
+    classifier = _classifier(rules_path)
+    results = [classifier.classify(text) for text in texts]
+    groups = sorted({row.get("group", "") for row in rows} - {""})
+    reports = {"all": assess(rows, results)}
+    for group in groups:
+        chosen = [i for i, row in enumerate(rows) if row.get("group") == group]
+        reports[group] = assess([rows[i] for i in chosen], [results[i] for i in chosen])
+    if as_json:
+        out = {name: report.as_dict() for name, report in reports.items()}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    for name, report in reports.items():
+        click.echo(f"[{name}] {report.format()}")
 
 
 @click.group("nlp")
