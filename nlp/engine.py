@@ -57,6 +57,7 @@ _URGENCY = "urgency"
 _EMERGENCY = "emergency"
 _NONE = "none"
 _SCENE = "scene"  # a word filling a part of an emergency scene (nlp.emergency)
+_RESOLVED = "resolved"  # the danger is over
 
 _BREAK = frozenset(" ,.!?;:，。！？；：~、\n\t\"'()[]（）")
 _PLACE_SUFFIX = "号楼"
@@ -100,6 +101,8 @@ class Classifier:
         for kind, em in rules.emergency.items():
             self._add_terms(_EMERGENCY, kind, em)
         self._detector = EmergencyDetector(rules)
+        for word in rules.modifiers.resolved:
+            self._index.setdefault(normalise(word), []).append((_RESOLVED, _RESOLVED, 1.0))
         for word, part_ids in self._detector.words.items():
             for pid in sorted(part_ids):
                 self._index.setdefault(word, []).append((_SCENE, str(pid), 1.0))
@@ -358,6 +361,7 @@ class Classifier:
             _URGENCY: {},
             _EMERGENCY: {},
             _NONE: {},
+            _RESOLVED: {},
         }
         matches: list[Match] = []
         by_term: dict[str, set[str]] = {}
@@ -383,8 +387,13 @@ class Classifier:
         rt_cue = sum(v for v in rt_scores.values() if v > 0)
 
         kinds, caution = self._detector.decide(scores[_EMERGENCY])
-        kind = kinds[0] if kinds else None
         urg = scores[_URGENCY]
+        if scores[_RESOLVED]:
+            # "闻到煤气味 ... 已经关了没事了": a report of what happened, not a diversion
+            caution = caution or bool(kinds)
+            kinds = ()
+            urg = {k: v for k, v in urg.items() if k != "emergency"}
+        kind = kinds[0] if kinds else None
 
         none_score = scores[_NONE].get(_NONE, 0.0)
         if (

@@ -157,6 +157,8 @@ class Modifiers(_Model):
     # what happens every day (天天, 老是) is a nuisance to report, not an emergency to divert
     habitual: list[str] = Field(default_factory=list)
     after: list[str] = Field(default_factory=list)  # cancel a cue they follow (隐患, 演练)
+    # the danger is over (没事了, 已经灭了): no diversion, conditional advice at most
+    resolved: list[str] = Field(default_factory=list)
 
 
 class RulesFile(_Model):
