@@ -65,7 +65,6 @@ _BUILDING = re.compile(r"(\d+)\s*(?:号楼|栋|幢|号楼栋)")
 _REQUEST_PRIOR = 1.25  # vote for a category's usual request type (wins over one weak cue)
 _EMERGENCY_PRIOR = 2.5  # vote for the emergency request type (help) in an emergency
 _PATTERN_LOOKBACK = 12  # characters a pattern's cancelling word may stand before it (same clause)
-_NAMED = 2.0  # least evidence for "the text names this category" (an emergency's own ones)
 
 Entry = tuple[str, str, float]  # (group, name, weight)
 
@@ -409,7 +408,7 @@ class Classifier:
             # an emergency's ticket goes where its kind belongs (safety for violence and fire),
             # unless the text clearly names one of the kind's other categories
             em_spec = rules.emergency[kind]
-            allowed = [c for c in em_spec.categories if cat.get(c, 0.0) >= _NAMED]
+            allowed = [c for c, least in em_spec.categories.items() if cat.get(c, 0.0) >= least]
             if allowed:
                 best = max(allowed, key=cat.__getitem__)
                 confidence = max(_confidence(cat, best, rules.unknown_score), rules.threshold)

@@ -129,8 +129,9 @@ class EmergencySpec(TermSet):
     name: str = ""
     call: str = ""
     category: str | None = None  # the category of such an emergency ...
-    # ... unless the text names one of these (violence at home: dispute.family)
-    categories: list[str] = Field(default_factory=list)
+    # ... unless the text names one of these with at least this much evidence (violence at
+    # home: dispute.family; an old person collapsed: service.elderly)
+    categories: dict[str, float] = Field(default_factory=dict)
     combos: list[ComboSpec] = Field(default_factory=list)
 
 
@@ -287,9 +288,9 @@ def _check_references(rules: RulesFile, lines: Mapping[Path_, int], path: str | 
     for kind, em in rules.emergency.items():
         if em.category is not None and em.category not in codes:
             fail(("emergency", kind, "category"), f"{em.category!r} is not a category")
-        for i, code in enumerate(em.categories):
+        for code in em.categories:
             if code not in codes:
-                fail(("emergency", kind, "categories", i), f"{code!r} is not a category")
+                fail(("emergency", kind, "categories", code), f"{code!r} is not a category")
         for i, combo in enumerate(em.combos):
             for j, part in enumerate(combo.all):
                 for word in part.split("|"):
