@@ -2,7 +2,7 @@
 
 Run from the repository root:  .venv/bin/python bench/bench_classify.py [--messages N]
 
-Messages: the dev set texts, each also varied (a building number, a dialect ending, a
+Messages: the development sets' texts (devset.csv, chat.csv), each also varied (a building number, a dialect ending, a
 traditional-character copy), plus teddy2020c titles when ../shared is present. One core,
 same messages, same process; jieba's dictionary cache is warmed before timing.
 """
@@ -22,12 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TEDDY = ROOT.parent / "shared" / "data" / "teddy2020c" / "messages.csv"
-DEVSET = ROOT / "nlp" / "data" / "devset.csv"
+DEVSETS = [ROOT / "nlp" / "data" / name for name in ("devset.csv", "chat.csv")]
 
 
 def messages(limit: int) -> list[str]:
-    with DEVSET.open(encoding="utf-8") as fh:
-        base = [row["text"] for row in csv.DictReader(fh)]
+    base: list[str] = []
+    for path in DEVSETS:
+        with path.open(encoding="utf-8") as fh:
+            base += [row["text"] for row in csv.DictReader(fh)]
     varied = []
     for i, text in enumerate(base):
         varied += [text, f"{i % 30 + 1}号楼{text}", f"{text} 么样搞嘛", text.replace("楼", "樓")]

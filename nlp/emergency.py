@@ -63,6 +63,7 @@ class EmergencyDetector:
                     ids.append(pid)
                 scenes.append(Scene(kind, tuple(ids), combo.weight))
         self.scenes = tuple(scenes)
+        self._needed = tuple((scene, frozenset(scene.parts)) for scene in self.scenes)
 
     def scan(self, hits: Mapping[int, str]) -> list[tuple[str, str, float]]:
         """The scenes present: (kind, the words that filled the parts joined by +, weight).
@@ -70,9 +71,12 @@ class EmergencyDetector:
         ``hits`` maps each part that some live (not negated, not past) word filled to that word.
         """
         found: list[tuple[str, str, float]] = []
-        if not hits:
+        if len(hits) < 2:  # every scene has two parts or more
             return found
-        for scene in self.scenes:
+        present = hits.keys()
+        for scene, needed in self._needed:
+            if not needed <= present:
+                continue
             words = []
             for pid in scene.parts:
                 word = hits.get(pid)

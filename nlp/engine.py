@@ -67,6 +67,7 @@ _EMERGENCY_PRIOR = 2.5  # vote for the emergency request type (help) in an emerg
 _PATTERN_LOOKBACK = 12  # characters a pattern's cancelling word may stand before it (same clause)
 
 Entry = tuple[str, str, float]  # (group, name, weight)
+Triggers = tuple[frozenset[str], ...]  # a match holds a character of each set
 
 
 def _target(group: str, name: str) -> str:
@@ -88,7 +89,8 @@ class Classifier:
         self._lock = threading.Lock()
         self._tok: Any = new_tokenizer()
         self._index: dict[str, list[Entry]] = {}
-        self._patterns: list[tuple[re.Pattern[str], frozenset[str] | None, str, str, float]] = []
+        self._patterns: list[tuple[re.Pattern[str], Triggers, str, str, float]] = []
+        self._char_freq: dict[str, int] = self._tok.FREQ
         for code, spec in rules.categories.items():
             self._add_terms(_CATEGORY, code, spec)
         for code, rt in rules.request_types.items():
@@ -105,6 +107,13 @@ class Classifier:
         for word, part_ids in self._detector.words.items():
             for pid in sorted(part_ids):
                 self._index.setdefault(word, []).append((_SCENE, str(pid), 1.0))
+        # patterns by a character every match needs (the first, most selective trigger set):
+        # a message only runs the patterns some character of it may start
+        self._pattern_always = tuple(i for i, p in enumerate(self._patterns) if not p[1])
+        self._pattern_by_char: dict[str, tuple[int, ...]] = {}
+        for i, (_, triggers, _, _, _) in enumerate(self._patterns):
+            for ch in triggers[0] if triggers else ():
+                self._pattern_by_char[ch] = (*self._pattern_by_char.get(ch, ()), i)
         self._synonyms = dict(rules.synonyms)
         self._phrases = {normalise(k): v for k, v in rules.phrases.items()}
         self._phrase_re = (
@@ -119,6 +128,7 @@ class Classifier:
             frozenset(mods.past) | frozenset(mods.hypothetical) | frozenset(mods.habitual)
         )
         self._after = frozenset(mods.after)
+        self._cancelling = self._context | self._negators | self._after
         self._window = mods.window
         self._modified = frozenset(mods.applies_to) | {_SCENE}
         markers = [*mods.negators, *mods.past, *mods.hypothetical, *mods.habitual]
@@ -154,7 +164,13 @@ class Classifier:
             self._index.setdefault(normalise(term), []).append((group, name, -abs(weight)))
         for pat in spec.patterns:
             regex = re.compile(pat.regex)
-            self._patterns.append((regex, _trigger(regex), group, name, pat.weight))
+            # rarest set first (least common characters in jieba's dictionary): it decides
+            # most often that the pattern need not run
+            freq = self._char_freq
+            triggers = tuple(
+                sorted(_triggers(regex), key=lambda t: sum(freq.get(ch, 0) for ch in t))
+            )
+            self._patterns.append((regex, triggers, group, name, pat.weight))
 
     def _inherit(self) -> None:
         """Let a compound term also vote for what its parts vote for.
@@ -288,6 +304,7 @@ class Classifier:
         modified = self._modified
         counts: dict[tuple[str, str, str, bool], list[float]] = {}
         hits: dict[int, str] = {}  # scene part -> the live word that filled it
+        live = not self._cancelling.isdisjoint(tokens)
         prefixes = self._prefixes
         n = len(tokens)
         i = 0
@@ -320,7 +337,8 @@ class Classifier:
                 for group, name, weight in entries:
                     if group in modified:
                         if cancelled is None:
-                            cancelled = self._cancelled(tokens, clauses, i, i + step)
+                            # most messages hold no cancelling word at all: skip the look-around
+                            cancelled = live and self._cancelled(tokens, clauses, i, i + step)
                         if cancelled:
                             continue
                     if group == _SCENE:
@@ -334,8 +352,21 @@ class Classifier:
                         slot[1] += 1.0
             i += step
         chars = set(norm)
-        for regex, trigger, group, name, weight in self._patterns:
-            if trigger is not None and trigger.isdisjoint(chars):
+        by_char = self._pattern_by_char
+        chosen = set(self._pattern_always)
+        for ch in chars:
+            found = by_char.get(ch)
+            if found is not None:
+                chosen.update(found)
+        patterns = self._patterns
+        for pos in sorted(chosen):
+            regex, triggers, group, name, weight = patterns[pos]
+            absent = False
+            for trigger in triggers[1:]:
+                if trigger.isdisjoint(chars):
+                    absent = True
+                    break
+            if absent:
                 continue
             for m in regex.finditer(norm):
                 if group in modified and self._pattern_cancelled(norm, m.start()):
@@ -504,23 +535,23 @@ class Classifier:
         return frozenset(terms)
 
 
-def _trigger(regex: re.Pattern[str]) -> frozenset[str] | None:
-    """Chinese characters one of which every match of ``regex`` contains, if that is sure.
+def _triggers(regex: re.Pattern[str]) -> Triggers:
+    """Sets of Chinese characters such that every match of ``regex`` holds one of each.
 
-    Lets ``classify`` skip a pattern whose characters are all absent from the text. ``None``
-    when some match could do without them (the pattern is then always run).
+    Lets ``classify`` skip a pattern when some set is absent from the text: for
+    ``(楼上|楼下).{0,8}(吵|响)`` a message needs one of 楼上下 *and* one of 吵响. Empty when no
+    set is sure (the pattern is then always run).
     """
     try:
         parser: Any = importlib.import_module("re._parser")
         tree = parser.parse(regex.pattern, regex.flags)
     except (ImportError, AttributeError, re.error):
-        return None
-    chars: set[str] = set()
+        return ()
 
-    def needs(items: Any) -> bool:  # every match of this sequence holds a collected char
-        return any(one(op, av) for op, av in items)
+    def needs(items: Any, chars: set[str]) -> bool:  # every match holds one of ``chars``
+        return any(one(op, av, chars) for op, av in items)
 
-    def one(op: Any, av: Any) -> bool:
+    def one(op: Any, av: Any, chars: set[str]) -> bool:
         name = str(op)
         if name == "LITERAL":
             ch = chr(av)
@@ -531,25 +562,27 @@ def _trigger(regex: re.Pattern[str]) -> frozenset[str] | None:
         if name == "IN":
             found = []
             for sub_op, sub_av in av:
-                sub = str(sub_op)
-                if sub == "LITERAL" and _is_cjk(chr(sub_av)):
+                if str(sub_op) == "LITERAL" and _is_cjk(chr(sub_av)):
                     found.append(chr(sub_av))
                 else:
                     return False
             chars.update(found)
             return bool(found)
         if name == "SUBPATTERN":
-            return needs(av[-1])
+            return needs(av[-1], chars)
         if name == "BRANCH":
-            results = [needs(branch) for branch in av[1]]
-            return all(results)
+            return all([needs(branch, chars) for branch in av[1]])
         if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             low, _, sub = av
-            result = needs(sub)
-            return bool(low >= 1 and result)
+            return bool(low >= 1 and needs(sub, chars))
         return False
 
-    return frozenset(chars) if needs(tree) else None
+    found: list[frozenset[str]] = []
+    for op, av in tree:
+        chars: set[str] = set()
+        if one(op, av, chars):
+            found.append(frozenset(chars))
+    return tuple(dict.fromkeys(found))
 
 
 def _is_cjk(ch: str) -> bool:

@@ -119,7 +119,7 @@ class ComboSpec(_Model):
     ``lexicons:``.
     """
 
-    all: list[str] = Field(min_length=1)
+    all: list[str] = Field(min_length=2)
     weight: float = 3.0
 
 
