@@ -2,9 +2,10 @@
 
 Run from the repository root:  .venv/bin/python bench/bench_classify.py [--messages N]
 
-Messages: the development sets' texts (devset.csv, chat.csv), each also varied (a building number, a dialect ending, a
-traditional-character copy), plus teddy2020c titles when ../shared is present. One core,
-same messages, same process; jieba's dictionary cache is warmed before timing.
+Messages: the development sets' texts (devset.csv, chat.csv), each also varied (a building
+number, a dialect ending, a traditional-character copy), plus teddy2020c titles when ../shared
+is present. One core, same messages, same process; jieba's dictionary cache is warmed before
+timing.
 """
 
 from __future__ import annotations

@@ -418,8 +418,11 @@ class Classifier:
 
         kinds, caution = self._detector.decide(scores[_EMERGENCY])
         urg = scores[_URGENCY]
+        seen = kinds  # what the text describes, even when it is over
+        was_danger = bool(scores[_RESOLVED]) and bool(kinds)
         if scores[_RESOLVED]:
-            # "闻到煤气味 ... 已经关了没事了": a report of what happened, not a diversion
+            # "厨房着火了 已经灭了 没事了": a report of what happened (to file, with advice),
+            # not a diversion
             caution = caution or bool(kinds)
             kinds = ()
             urg = {k: v for k, v in urg.items() if k != "emergency"}
@@ -429,16 +432,17 @@ class Classifier:
         if (
             rules.none is not None
             and kind is None
+            and not was_danger
             and urg.get("emergency", 0.0) < rules.urgency.emergency.threshold
             and ((none_score > 0 and none_score >= top) or (top <= 0 and rt_cue < 1.0))
         ):
             return self._none(tokens, matches, none_score, top)
 
         confidence = _confidence(cat, best, rules.unknown_score)
-        if kind is not None:
+        if seen:
             # an emergency's ticket goes where its kind belongs (safety for violence and fire),
             # unless the text clearly names one of the kind's other categories
-            em_spec = rules.emergency[kind]
+            em_spec = rules.emergency[seen[0]]
             allowed = [c for c, least in em_spec.categories.items() if cat.get(c, 0.0) >= least]
             if allowed:
                 best = max(allowed, key=cat.__getitem__)
@@ -447,7 +451,7 @@ class Classifier:
                 best, confidence = em_spec.category, max(confidence, rules.threshold)
         urgent = kind is not None or urg.get("emergency", 0.0) >= rules.urgency.emergency.threshold
         others: tuple[str, ...] = ()
-        if best is None or (confidence < rules.threshold and kind is None):
+        if best is None or (confidence < rules.threshold and not seen):
             category = rules.fallback or best or self.categories[0]
         else:
             category = best
