@@ -114,6 +114,7 @@ class Classifier:
         for i, (_, triggers, _, _, _) in enumerate(self._patterns):
             for ch in triggers[0] if triggers else ():
                 self._pattern_by_char[ch] = (*self._pattern_by_char.get(ch, ()), i)
+        self._pattern_chars = frozenset(self._pattern_by_char)
         self._synonyms = dict(rules.synonyms)
         self._phrases = {normalise(k): v for k, v in rules.phrases.items()}
         self._phrase_re = (
@@ -140,7 +141,7 @@ class Classifier:
         self._stopwords = frozenset(rules.stopwords)
         self._inherit()
         self._prefixes = frozenset(t[:k] for t in self._index for k in range(2, len(t) + 1))
-        self._match_cache: dict[tuple[str, float, str], Match] = {}
+        self._match_cache: dict[tuple[str, float, str, str], Match] = {}
         self._sub_cache: dict[str, tuple[str, list[Entry]] | None] = {}
         words = [*self._index, *self._synonyms, *self._synonyms.values(), *mods.negators]
         words += [*mods.past, *mods.hypothetical, *mods.habitual, *mods.after]
@@ -354,10 +355,8 @@ class Classifier:
         chars = set(norm)
         by_char = self._pattern_by_char
         chosen = set(self._pattern_always)
-        for ch in chars:
-            found = by_char.get(ch)
-            if found is not None:
-                chosen.update(found)
+        for ch in self._pattern_chars.intersection(chars):
+            chosen.update(by_char[ch])
         patterns = self._patterns
         for pos in sorted(chosen):
             regex, triggers, group, name, weight = patterns[pos]
@@ -395,17 +394,18 @@ class Classifier:
         }
         matches: list[Match] = []
         by_term: dict[str, set[str]] = {}
+        cache = self._match_cache
         for (group, name, term, _), (weight, count) in counts.items():
             value = weight if count == 1.0 else weight * (1.0 + math.log(count))
             bucket = scores[group]
             bucket[name] = bucket.get(name, 0.0) + value
-            key = (term, round(value, 4), _target(group, name))
-            match = self._match_cache.get(key)
+            key = (term, value, group, name)
+            match = cache.get(key)
             if match is None:
                 # Matches are immutable: one object per distinct match, shared between results
-                if len(self._match_cache) > 50_000:
-                    self._match_cache.clear()
-                match = self._match_cache[key] = Match(*key)
+                if len(cache) > 50_000:
+                    cache.clear()
+                match = cache[key] = Match(term, round(value, 4), _target(group, name))
             matches.append(match)
             if group == _CATEGORY:
                 by_term.setdefault(name, set()).add(term)
