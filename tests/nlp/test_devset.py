@@ -59,7 +59,7 @@ def test_held_out_category_accuracy(held_out: list[tuple[dict[str, str], Classif
 def test_held_out_request_type_and_urgency(
     held_out: list[tuple[dict[str, str], Classification]],
 ) -> None:
-    assert _share(held_out, "request_type") >= 0.79  # measured 0.822
+    assert _share(held_out, "request_type") >= 0.80  # measured 0.830
     assert _share(held_out, "urgency") >= 0.89  # measured 0.911
 
 
