@@ -47,6 +47,7 @@ def _stored(result: Classification) -> dict[str, Any]:
         "request_type": result.request_type,
         "urgency": result.urgency,
         "emergency": result.emergency,
+        "emergencies": list(result.emergencies),
         "score": round(result.score, 3),
         "others": list(result.others),
         "terms": sorted(result.terms),
@@ -145,8 +146,11 @@ class Filing:
             self.session.add(report)
             answer(t("report-none"))
             return
-        if result.emergency:
-            answer(t(f"emergency-{result.emergency}"))
+        kinds = result.emergencies or ((result.emergency,) if result.emergency else ())
+        for kind in kinds:  # police first: violence with an injury gets 110 and 120
+            answer(t(f"emergency-{kind}"))
+        if result.caution:  # danger possible but not clear: say when to call, and why
+            answer(t("emergency-caution"))
         # Whether this problem is open here already, and then opening or joining it, happens
         # one report at a time per compound: ten neighbours at once make one ticket.
         hold(self.session, "filing", building.compound_id)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nlp.emergency import EmergencyDetector
 from nlp.rules import DEFAULT_RULES, RulesFile, TermSet, load_rules
 from nlp.segment import add_words, cut, new_tokenizer
 from nlp.text import normalise
@@ -43,6 +44,10 @@ class Classification:
     others: tuple[str, ...]
     routing: str | None
     terms: frozenset[str]
+    # every emergency kind found, police first; ``emergency`` is the first of them
+    emergencies: tuple[str, ...] = ()
+    # danger is possible but not clear: advise calling if anyone is hurt or in danger
+    caution: bool = False
 
 
 # Evidence groups. A rule term votes for (group, name).
@@ -51,14 +56,18 @@ _REQUEST = "request_type"
 _URGENCY = "urgency"
 _EMERGENCY = "emergency"
 _NONE = "none"
+_SCENE = "scene"  # a word filling a part of an emergency scene (nlp.emergency)
+_RESOLVED = "resolved"  # the danger is over
 
 _BREAK = frozenset(" ,.!?;:，。！？；：~、\n\t\"'()[]（）")
 _PLACE_SUFFIX = "号楼"
 _BUILDING = re.compile(r"(\d+)\s*(?:号楼|栋|幢|号楼栋)")
 _REQUEST_PRIOR = 1.25  # vote for a category's usual request type (wins over one weak cue)
 _EMERGENCY_PRIOR = 2.5  # vote for the emergency request type (help) in an emergency
+_PATTERN_LOOKBACK = 12  # characters a pattern's cancelling word may stand before it (same clause)
 
 Entry = tuple[str, str, float]  # (group, name, weight)
+Triggers = tuple[frozenset[str], ...]  # a match holds a character of each set
 
 
 def _target(group: str, name: str) -> str:
@@ -80,7 +89,8 @@ class Classifier:
         self._lock = threading.Lock()
         self._tok: Any = new_tokenizer()
         self._index: dict[str, list[Entry]] = {}
-        self._patterns: list[tuple[re.Pattern[str], frozenset[str] | None, str, str, float]] = []
+        self._patterns: list[tuple[re.Pattern[str], Triggers, str, str, float]] = []
+        self._char_freq: dict[str, int] = self._tok.FREQ
         for code, spec in rules.categories.items():
             self._add_terms(_CATEGORY, code, spec)
         for code, rt in rules.request_types.items():
@@ -91,6 +101,20 @@ class Classifier:
         self._add_terms(_URGENCY, "key", rules.urgency.key)
         for kind, em in rules.emergency.items():
             self._add_terms(_EMERGENCY, kind, em)
+        self._detector = EmergencyDetector(rules)
+        for word in rules.modifiers.resolved:
+            self._index.setdefault(normalise(word), []).append((_RESOLVED, _RESOLVED, 1.0))
+        for word, part_ids in self._detector.words.items():
+            for pid in sorted(part_ids):
+                self._index.setdefault(word, []).append((_SCENE, str(pid), 1.0))
+        # patterns by a character every match needs (the first, most selective trigger set):
+        # a message only runs the patterns some character of it may start
+        self._pattern_always = tuple(i for i, p in enumerate(self._patterns) if not p[1])
+        self._pattern_by_char: dict[str, tuple[int, ...]] = {}
+        for i, (_, triggers, _, _, _) in enumerate(self._patterns):
+            for ch in triggers[0] if triggers else ():
+                self._pattern_by_char[ch] = (*self._pattern_by_char.get(ch, ()), i)
+        self._pattern_chars = frozenset(self._pattern_by_char)
         self._synonyms = dict(rules.synonyms)
         self._phrases = {normalise(k): v for k, v in rules.phrases.items()}
         self._phrase_re = (
@@ -101,11 +125,14 @@ class Classifier:
         self._phrase_starts = frozenset(p[0] for p in self._phrases if p)
         mods = rules.modifiers
         self._negators = frozenset(mods.negators)
-        self._context = frozenset(mods.past) | frozenset(mods.hypothetical)
+        self._context = (
+            frozenset(mods.past) | frozenset(mods.hypothetical) | frozenset(mods.habitual)
+        )
         self._after = frozenset(mods.after)
+        self._cancelling = self._context | self._negators | self._after
         self._window = mods.window
-        self._modified = frozenset(mods.applies_to)
-        markers = [*mods.negators, *mods.past, *mods.hypothetical]
+        self._modified = frozenset(mods.applies_to) | {_SCENE}
+        markers = [*mods.negators, *mods.past, *mods.hypothetical, *mods.habitual]
         self._marker_re = (
             re.compile("|".join(re.escape(m) for m in sorted(markers, key=len, reverse=True)))
             if markers
@@ -114,10 +141,11 @@ class Classifier:
         self._stopwords = frozenset(rules.stopwords)
         self._inherit()
         self._prefixes = frozenset(t[:k] for t in self._index for k in range(2, len(t) + 1))
-        self._match_cache: dict[tuple[str, float, str], Match] = {}
+        self._match_cache: dict[tuple[str, float, str, str], Match] = {}
         self._sub_cache: dict[str, tuple[str, list[Entry]] | None] = {}
         words = [*self._index, *self._synonyms, *self._synonyms.values(), *mods.negators]
-        words += [*mods.past, *mods.hypothetical, *mods.after, *self._phrases.values()]
+        words += [*mods.past, *mods.hypothetical, *mods.habitual, *mods.after]
+        words += self._phrases.values()
         add_words(self._tok, words)
         self.add_place_names(place_names)
 
@@ -137,7 +165,13 @@ class Classifier:
             self._index.setdefault(normalise(term), []).append((group, name, -abs(weight)))
         for pat in spec.patterns:
             regex = re.compile(pat.regex)
-            self._patterns.append((regex, _trigger(regex), group, name, pat.weight))
+            # rarest set first (least common characters in jieba's dictionary): it decides
+            # most often that the pattern need not run
+            freq = self._char_freq
+            triggers = tuple(
+                sorted(_triggers(regex), key=lambda t: sum(freq.get(ch, 0) for ch in t))
+            )
+            self._patterns.append((regex, triggers, group, name, pat.weight))
 
     def _inherit(self) -> None:
         """Let a compound term also vote for what its parts vote for.
@@ -244,7 +278,7 @@ class Classifier:
     def _pattern_cancelled(self, norm: str, start: int) -> bool:
         if self._marker_re is None:
             return False
-        lo = max(0, start - 6)
+        lo = max(0, start - _PATTERN_LOOKBACK)
         for k in range(start - 1, lo - 1, -1):
             if norm[k] in _BREAK:
                 lo = k + 1
@@ -270,6 +304,8 @@ class Classifier:
         index = self._index
         modified = self._modified
         counts: dict[tuple[str, str, str, bool], list[float]] = {}
+        hits: dict[int, str] = {}  # scene part -> the live word that filled it
+        live = not self._cancelling.isdisjoint(tokens)
         prefixes = self._prefixes
         n = len(tokens)
         i = 0
@@ -302,9 +338,13 @@ class Classifier:
                 for group, name, weight in entries:
                     if group in modified:
                         if cancelled is None:
-                            cancelled = self._cancelled(tokens, clauses, i, i + step)
+                            # most messages hold no cancelling word at all: skip the look-around
+                            cancelled = live and self._cancelled(tokens, clauses, i, i + step)
                         if cancelled:
                             continue
+                    if group == _SCENE:
+                        hits.setdefault(int(name), term)
+                        continue
                     key = (group, name, term, False)
                     slot = counts.get(key)
                     if slot is None:
@@ -313,8 +353,19 @@ class Classifier:
                         slot[1] += 1.0
             i += step
         chars = set(norm)
-        for regex, trigger, group, name, weight in self._patterns:
-            if trigger is not None and trigger.isdisjoint(chars):
+        by_char = self._pattern_by_char
+        chosen = set(self._pattern_always)
+        for ch in self._pattern_chars.intersection(chars):
+            chosen.update(by_char[ch])
+        patterns = self._patterns
+        for pos in sorted(chosen):
+            regex, triggers, group, name, weight = patterns[pos]
+            absent = False
+            for trigger in triggers[1:]:
+                if trigger.isdisjoint(chars):
+                    absent = True
+                    break
+            if absent:
                 continue
             for m in regex.finditer(norm):
                 if group in modified and self._pattern_cancelled(norm, m.start()):
@@ -325,6 +376,8 @@ class Classifier:
                     counts[key] = [weight, 1.0]
                 else:
                     slot[1] += 1.0
+        for kind, words, weight in self._detector.scan(hits):
+            counts[(_EMERGENCY, kind, words, True)] = [weight, 1.0]
         return tokens, counts
 
     def _decide(
@@ -337,20 +390,22 @@ class Classifier:
             _URGENCY: {},
             _EMERGENCY: {},
             _NONE: {},
+            _RESOLVED: {},
         }
         matches: list[Match] = []
         by_term: dict[str, set[str]] = {}
+        cache = self._match_cache
         for (group, name, term, _), (weight, count) in counts.items():
             value = weight if count == 1.0 else weight * (1.0 + math.log(count))
             bucket = scores[group]
             bucket[name] = bucket.get(name, 0.0) + value
-            key = (term, round(value, 4), _target(group, name))
-            match = self._match_cache.get(key)
+            key = (term, value, group, name)
+            match = cache.get(key)
             if match is None:
                 # Matches are immutable: one object per distinct match, shared between results
-                if len(self._match_cache) > 50_000:
-                    self._match_cache.clear()
-                match = self._match_cache[key] = Match(*key)
+                if len(cache) > 50_000:
+                    cache.clear()
+                match = cache[key] = Match(term, round(value, 4), _target(group, name))
             matches.append(match)
             if group == _CATEGORY:
                 by_term.setdefault(name, set()).add(term)
@@ -361,29 +416,42 @@ class Classifier:
         rt_scores = scores[_REQUEST]
         rt_cue = sum(v for v in rt_scores.values() if v > 0)
 
-        em = scores[_EMERGENCY]
-        kind = max(em, key=em.__getitem__) if em else None
-        if kind is not None and em[kind] < rules.emergency_threshold:
-            kind = None
+        kinds, caution = self._detector.decide(scores[_EMERGENCY])
         urg = scores[_URGENCY]
+        seen = kinds  # what the text describes, even when it is over
+        was_danger = bool(scores[_RESOLVED]) and bool(kinds)
+        if scores[_RESOLVED]:
+            # "厨房着火了 已经灭了 没事了": a report of what happened (to file, with advice),
+            # not a diversion
+            caution = caution or bool(kinds)
+            kinds = ()
+            urg = {k: v for k, v in urg.items() if k != "emergency"}
+        kind = kinds[0] if kinds else None
 
         none_score = scores[_NONE].get(_NONE, 0.0)
         if (
             rules.none is not None
             and kind is None
+            and not was_danger
             and urg.get("emergency", 0.0) < rules.urgency.emergency.threshold
             and ((none_score > 0 and none_score >= top) or (top <= 0 and rt_cue < 1.0))
         ):
             return self._none(tokens, matches, none_score, top)
 
         confidence = _confidence(cat, best, rules.unknown_score)
-        if kind is not None and (best is None or confidence < rules.threshold):
-            fallback_cat = rules.emergency[kind].category
-            if fallback_cat is not None:
-                best, confidence = fallback_cat, max(confidence, rules.threshold)
+        if seen:
+            # an emergency's ticket goes where its kind belongs (safety for violence and fire),
+            # unless the text clearly names one of the kind's other categories
+            em_spec = rules.emergency[seen[0]]
+            allowed = [c for c, least in em_spec.categories.items() if cat.get(c, 0.0) >= least]
+            if allowed:
+                best = max(allowed, key=cat.__getitem__)
+                confidence = max(_confidence(cat, best, rules.unknown_score), rules.threshold)
+            elif em_spec.category is not None and best != em_spec.category:
+                best, confidence = em_spec.category, max(confidence, rules.threshold)
         urgent = kind is not None or urg.get("emergency", 0.0) >= rules.urgency.emergency.threshold
         others: tuple[str, ...] = ()
-        if best is None or (confidence < rules.threshold and kind is None):
+        if best is None or (confidence < rules.threshold and not seen):
             category = rules.fallback or best or self.categories[0]
         else:
             category = best
@@ -425,6 +493,8 @@ class Classifier:
             others=others,
             routing=spec.routing,
             terms=self._terms(tokens),
+            emergencies=kinds,
+            caution=caution,
         )
 
     def _none(
@@ -469,23 +539,23 @@ class Classifier:
         return frozenset(terms)
 
 
-def _trigger(regex: re.Pattern[str]) -> frozenset[str] | None:
-    """Chinese characters one of which every match of ``regex`` contains, if that is sure.
+def _triggers(regex: re.Pattern[str]) -> Triggers:
+    """Sets of Chinese characters such that every match of ``regex`` holds one of each.
 
-    Lets ``classify`` skip a pattern whose characters are all absent from the text. ``None``
-    when some match could do without them (the pattern is then always run).
+    Lets ``classify`` skip a pattern when some set is absent from the text: for
+    ``(楼上|楼下).{0,8}(吵|响)`` a message needs one of 楼上下 *and* one of 吵响. Empty when no
+    set is sure (the pattern is then always run).
     """
     try:
         parser: Any = importlib.import_module("re._parser")
         tree = parser.parse(regex.pattern, regex.flags)
     except (ImportError, AttributeError, re.error):
-        return None
-    chars: set[str] = set()
+        return ()
 
-    def needs(items: Any) -> bool:  # every match of this sequence holds a collected char
-        return any(one(op, av) for op, av in items)
+    def needs(items: Any, chars: set[str]) -> bool:  # every match holds one of ``chars``
+        return any(one(op, av, chars) for op, av in items)
 
-    def one(op: Any, av: Any) -> bool:
+    def one(op: Any, av: Any, chars: set[str]) -> bool:
         name = str(op)
         if name == "LITERAL":
             ch = chr(av)
@@ -496,25 +566,27 @@ def _trigger(regex: re.Pattern[str]) -> frozenset[str] | None:
         if name == "IN":
             found = []
             for sub_op, sub_av in av:
-                sub = str(sub_op)
-                if sub == "LITERAL" and _is_cjk(chr(sub_av)):
+                if str(sub_op) == "LITERAL" and _is_cjk(chr(sub_av)):
                     found.append(chr(sub_av))
                 else:
                     return False
             chars.update(found)
             return bool(found)
         if name == "SUBPATTERN":
-            return needs(av[-1])
+            return needs(av[-1], chars)
         if name == "BRANCH":
-            results = [needs(branch) for branch in av[1]]
-            return all(results)
+            return all([needs(branch, chars) for branch in av[1]])
         if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             low, _, sub = av
-            result = needs(sub)
-            return bool(low >= 1 and result)
+            return bool(low >= 1 and needs(sub, chars))
         return False
 
-    return frozenset(chars) if needs(tree) else None
+    found: list[frozenset[str]] = []
+    for op, av in tree:
+        chars: set[str] = set()
+        if one(op, av, chars):
+            found.append(frozenset(chars))
+    return tuple(dict.fromkeys(found))
 
 
 def _is_cjk(ch: str) -> bool:

@@ -128,6 +128,9 @@ class _Split(_Model):
 
 class _PendingRules(_Model):
     problem_score: float = Field(default=0.6, ge=0.0, le=1.0)
+    openers: list[str] = Field(default_factory=list)
+
+    _check = field_validator("openers")(_words)
 
 
 class IntentRules(_Model):
@@ -350,7 +353,7 @@ class IntentReader:
             return Reading(Intent.CHATTER, (why,), mentions=mentions)
         notes = tuple(dropped)
         if pending is not None:
-            return self._optional(pending, problems, notes, mentions)
+            return self._optional(pending, folded, problems, notes, mentions)
         return Reading(Intent.PROBLEM, notes, problems, mentions=mentions)
 
     def problems(self, text: str, home: str | None = None) -> tuple[Problem, ...]:
@@ -398,17 +401,23 @@ class IntentReader:
     def _optional(
         self,
         pending: Pending,
+        folded: str,
         problems: tuple[Problem, ...],
         notes: tuple[str, ...],
         mentions: tuple[PlaceMention, ...],
     ) -> Reading:
-        """An optional question waits: a clear new problem is filed, a vague one answers."""
+        """An optional question waits: a clear new problem is filed, a vague one answers, and so
+        does one that opens with a verdict (「整体还行 就是…」: a comment on what was asked)."""
         floor = self.rules.pending.problem_score
         fallback = self.classifier_fallback()
+        verdict = next((w for w in self.rules.pending.openers if folded.startswith(w)), None)
         for p in problems:
             c = p.classification
             if c.emergency or (
-                c.category not in ("none", fallback) and c.score >= floor and p.objects.codes
+                verdict is None
+                and c.category not in ("none", fallback)
+                and c.score >= floor
+                and p.objects.codes
             ):
                 why = f"reads as a new problem although a {pending.kind} question waits"
                 return Reading(
@@ -420,6 +429,8 @@ class IntentReader:
                 )
         clear = any(p.classification.category not in ("none", fallback) for p in problems)
         why = f"answer to the optional {pending.kind} question"
+        if verdict is not None:
+            why += f" (it opens with a verdict: {verdict})"
         return Reading(
             Intent.ANSWER,
             (why, *notes),

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 __all__ = [
     "DEFAULT_RULES",
     "CategorySpec",
+    "ComboSpec",
     "EmergencySpec",
     "Modifiers",
     "PatternSpec",
@@ -111,12 +112,27 @@ class RequestTypeSpec(TermSet):
     name: str = ""
 
 
+class ComboSpec(_Model):
+    """A scene: one word of every part in the same message (none of them negated or past).
+
+    A part is words separated by ``|``; ``@name`` stands for the list ``name`` under
+    ``lexicons:``.
+    """
+
+    all: list[str] = Field(min_length=2)
+    weight: float = 3.0
+
+
 class EmergencySpec(TermSet):
     """An emergency kind to divert to 110/119/120 first."""
 
     name: str = ""
     call: str = ""
-    category: str | None = None  # category when nothing else in the text names one
+    category: str | None = None  # the category of such an emergency ...
+    # ... unless the text names one of these with at least this much evidence (violence at
+    # home: dispute.family; an old person collapsed: service.elderly)
+    categories: dict[str, float] = Field(default_factory=dict)
+    combos: list[ComboSpec] = Field(default_factory=list)
 
 
 class UrgencyLevel(TermSet):
@@ -139,7 +155,11 @@ class Modifiers(_Model):
     negators: list[str] = Field(default_factory=list)
     past: list[str] = Field(default_factory=list)
     hypothetical: list[str] = Field(default_factory=list)
+    # what happens every day (天天, 老是) is a nuisance to report, not an emergency to divert
+    habitual: list[str] = Field(default_factory=list)
     after: list[str] = Field(default_factory=list)  # cancel a cue they follow (隐患, 演练)
+    # the danger is over (没事了, 已经灭了): no diversion, conditional advice at most
+    resolved: list[str] = Field(default_factory=list)
 
 
 class RulesFile(_Model):
@@ -153,6 +173,9 @@ class RulesFile(_Model):
     others_min_score: float = 2.0
     others_ratio: float = Field(default=0.6, ge=0.0, le=1.0)
     emergency_threshold: float = 2.0
+    # least score of an emergency kind for conditional advice ("if anyone is hurt, call ...")
+    # when no kind reaches emergency_threshold; None: never
+    caution_threshold: float | None = None
     families: dict[str, str] = Field(default_factory=dict)
     synonyms: dict[str, str] = Field(default_factory=dict)
     phrases: dict[str, str] = Field(default_factory=dict)
@@ -164,6 +187,8 @@ class RulesFile(_Model):
     categories: dict[str, CategorySpec] = Field(min_length=1)
     urgency: UrgencySpec = Field(default_factory=UrgencySpec)
     emergency: dict[str, EmergencySpec] = Field(default_factory=dict)
+    # named word lists for emergency scenes (``combos``): people, states, places, weapons ...
+    lexicons: dict[str, list[str]] = Field(default_factory=dict)
     modifiers: Modifiers = Field(default_factory=Modifiers)
 
 
@@ -263,6 +288,19 @@ def _check_references(rules: RulesFile, lines: Mapping[Path_, int], path: str | 
     for kind, em in rules.emergency.items():
         if em.category is not None and em.category not in codes:
             fail(("emergency", kind, "category"), f"{em.category!r} is not a category")
+        for code in em.categories:
+            if code not in codes:
+                fail(("emergency", kind, "categories", code), f"{code!r} is not a category")
+        for i, combo in enumerate(em.combos):
+            for j, part in enumerate(combo.all):
+                for word in part.split("|"):
+                    if word.startswith("@") and word[1:] not in rules.lexicons:
+                        fail(
+                            ("emergency", kind, "combos", i, "all", j),
+                            f"{word!r} names no list under `lexicons:`",
+                        )
+                if not [w for w in part.split("|") if w.strip()]:
+                    fail(("emergency", kind, "combos", i, "all", j), "empty part")
     for i, rt in enumerate(rules.urgency.skip_request_types):
         if rt not in rules.request_types:
             fail(("urgency", "skip_request_types", i), f"{rt!r} is not a request type")

@@ -50,8 +50,9 @@ def test_two_hundred_reports_in_a_minute_open_at_most_the_limit(bot: Bot) -> Non
     held = [r for r in reports if r.status == HELD]
     assert len(held) >= 100  # the rest joined their own open tickets ("already reported")
     assert all(r.status in ("ticketed", "attached", HELD, "none") for r in reports)
-    answers = bot.rows(bot.tid("r1"))
-    assert len(answers) == 200  # every report answered
+    # every report answered (a line of advice where danger is possible comes on its own)
+    answers = [a for a in bot.rows(bot.tid("r1")) if "如果有人受伤或有危险" not in str(a.payload)]
+    assert len(answers) == 200
     assert "已收到并保存，但这次没有新开工单" in str(answers[-1].payload["text"])
 
     # Another resident's ping waits behind at most the flood's few, not behind 200.

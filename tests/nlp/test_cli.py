@@ -212,3 +212,47 @@ def test_classify_errors_are_clear(labelled_csv: Path, args: list[str], message:
     )
     assert result.exit_code != 0
     assert message in result.output
+
+
+def _learned_on_a_split(labelled_csv: Path, tmp_path: Path) -> tuple[CliRunner, list[str]]:
+    """Learn rules on a seeded split; the arguments that evaluate them on the same split."""
+    runner = CliRunner()
+    rules = tmp_path / "learned.yaml"
+    common = ["--input", str(labelled_csv), "--text-column", "title", "--label-column", "label"]
+    split = ["--holdout", "0.3", "--seed", "1"]
+    learned = runner.invoke(rules_group, ["learn", *common, *split, "--output", str(rules)])
+    assert learned.exit_code == 0, learned.output
+    return runner, ["evaluate", "--rules", str(rules), *common, *split]
+
+
+def test_evaluate_says_when_the_svm_baseline_cannot_run(
+    labelled_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nlp.baseline
+
+    real = nlp.baseline.importlib.import_module
+
+    def no_sklearn(name: str) -> object:
+        if name.startswith("sklearn"):
+            raise ImportError(name)
+        return real(name)
+
+    monkeypatch.setattr(nlp.baseline.importlib, "import_module", no_sklearn)
+    runner, evaluate = _learned_on_a_split(labelled_csv, tmp_path)
+    result = runner.invoke(rules_group, evaluate)
+    assert result.exit_code == 0, result.output
+    assert "baseline: not run, scikit-learn is not installed" in result.output
+    as_json = runner.invoke(rules_group, [*evaluate, "--json"])
+    assert "scikit-learn is not installed" in json.loads(as_json.output)["baseline"]["skipped"]
+
+
+def test_evaluate_prints_the_svm_beside_the_rules_on_the_same_split(
+    labelled_csv: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("sklearn")
+    runner, evaluate = _learned_on_a_split(labelled_csv, tmp_path)
+    result = runner.invoke(rules_group, evaluate)
+    assert "same split, 17 training rows:" in result.output
+    assert "TF-IDF + linear SVM" in result.output
+    report = json.loads(runner.invoke(rules_group, [*evaluate, "--json"]).output)
+    assert report["baseline"]["train_rows"] == 17 and 0 <= report["baseline"]["macro_f1"] <= 1
