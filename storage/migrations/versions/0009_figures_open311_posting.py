@@ -12,9 +12,10 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0003"
+# after both outbox/notices (0003) and deliberation (0002): the selection refers to topics
+down_revision: str | Sequence[str] | None = ("0002", "0003")
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = "0002"  # the selection refers to topics
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
